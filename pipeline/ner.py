@@ -1,0 +1,55 @@
+"""Named-entity taggers behind one interface: texts in, (start, end, NEREL type) spans out.
+
+`load_tagger("slovnet")` is natasha's pretrained PER/ORG/LOC tagger (LOC is refined into
+COUNTRY/CITY/... by the entities stage's gazetteer). `load_tagger("models/ner/v1")` is our own
+model trained on NEREL (pipeline/nermodel.py): all NEREL types, nested entities included.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Protocol
+
+from . import paths
+
+SLOVNET_TYPES = {"PER": "PERSON", "ORG": "ORGANIZATION", "LOC": "LOCATION"}
+
+Spans = list[tuple[int, int, str]]
+
+
+class Tagger(Protocol):
+    def __call__(self, texts: list[str]) -> list[Spans]: ...
+
+
+@lru_cache(maxsize=1)
+def navec():
+    from navec import Navec
+
+    return Navec.load(paths.NAVEC_NEWS)
+
+
+class SlovnetTagger:
+    """natasha's news NER (slovnet CNN-CRF on navec), types mapped to NEREL's names."""
+
+    def __init__(self, batch_size: int = 8) -> None:
+        from slovnet import NER
+
+        self.model = NER.load(paths.SLOVNET_NER, batch_size=batch_size).navec(navec())
+
+    def __call__(self, texts: list[str]) -> list[Spans]:
+        return [
+            [(s.start, s.stop, SLOVNET_TYPES[s.type]) for s in markup.spans]
+            for markup in self.model.map(texts)
+        ]
+
+
+@lru_cache(maxsize=4)
+def load_tagger(spec: str = "slovnet") -> Tagger:
+    """A tagger by name ("slovnet") or by path to a trained model folder (models/ner/vN)."""
+    if spec == "slovnet":
+        return SlovnetTagger()
+    folder = paths.resolve(spec)
+    if (folder / "meta.json").is_file():
+        from .nermodel import NerModel
+
+        return NerModel.load(folder)
+    raise ValueError(f"unknown NER model {spec!r}: neither 'slovnet' nor a model folder with meta.json")
