@@ -9,12 +9,17 @@ from typing import Any, Iterator
 SCHEMA_PATH = Path(__file__).resolve().parent / "record.v1.json"
 
 
-@lru_cache(maxsize=1)
-def validator():
+@lru_cache(maxsize=2)
+def validator(branch: str | None = None):
+    """The schema's validator; `branch` ("analysis" or "failure") picks one side of its oneOf,
+    which gives precise messages instead of "not valid under any of the given schemas"."""
     from jsonschema import Draft202012Validator
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
+    if branch:
+        schema = {key: value for key, value in schema.items() if key != "oneOf"}
+        schema["$ref"] = f"#/$defs/{branch}"
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -26,7 +31,8 @@ def validation_errors(record: dict[str, Any] | str) -> Iterator[str]:
         except json.JSONDecodeError as error:
             yield f"not JSON: {error.msg}"
             return
-    for error in validator().iter_errors(record):
+    branch = "failure" if isinstance(record, dict) and "error" in record else "analysis"
+    for error in validator(branch).iter_errors(record):
         where = "/".join(str(part) for part in error.absolute_path) or "(record)"
         yield f"{where}: {error.message}"
     yield from offset_errors(record)

@@ -1,6 +1,8 @@
 """Sentences and tokens (razdel) with lemmas and parts of speech (pymorphy3): the shared analysis."""
 from __future__ import annotations
 
+import re
+
 from razdel import sentenize, tokenize
 
 from .. import morph
@@ -8,8 +10,17 @@ from ..record import Doc, Span, Token
 from ..registry import Stage, register
 
 
+LINE = re.compile(r"[^\n]+")
+
+
 def split_sentences(text: str) -> list[Span]:
-    return [Span(s.start, s.stop, s.text) for s in sentenize(text) if s.text.strip()]
+    """razdel's sentences within each line: a line break always ends a sentence (headers, titles, paragraphs)."""
+    return [
+        Span(line.start() + s.start, line.start() + s.stop, s.text)
+        for line in LINE.finditer(text)
+        for s in sentenize(line.group())
+        if s.text.strip()
+    ]
 
 
 def analyse_tokens(text: str) -> list[Token]:
