@@ -28,10 +28,9 @@ def analyze(text: str, *, id: str = "doc", config: str | None = None, **meta: An
     Bad input (empty or oversized text) raises a `pipeline.errors.BilatError` with a stable code;
     a stage failure comes back as an error record, as in a batch.
     """
-    from .ingest import checked, complete_meta, iso_date, parse_header
-    from .record import Doc
+    from .ingest import checked, iso_date, txt_doc
 
     if meta.get("published"):
         meta["published"] = iso_date(str(meta["published"]))
-    doc = checked(Doc(id, text, complete_meta({**parse_header(text), **meta})))
+    doc = checked(txt_doc(text, id, meta))
     return load_pipeline(config)([doc])[0]

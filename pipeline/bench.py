@@ -75,14 +75,13 @@ def natasha_engine() -> Callable[[str], Any]:
 
 def bilat_engine(config: str | None) -> Callable[[str], Any]:
     from .config import load_config
-    from .ingest import complete_meta, parse_header
+    from .ingest import txt_doc
     from .pipe import Pipeline
-    from .record import Doc
 
     pipeline = Pipeline(load_config(config))
 
     def run(text: str) -> Any:
-        return pipeline([Doc("bench", text, complete_meta(parse_header(text)))])
+        return pipeline([txt_doc(text, "bench")])
 
     return run
 

@@ -110,8 +110,10 @@ def checked(doc: Doc) -> Doc:
     return doc
 
 
-def txt_doc(text: str, doc_id: str) -> Doc:
-    return Doc(doc_id, text, complete_meta(parse_header(text)))
+def txt_doc(text: str, doc_id: str, meta: dict[str, Any] | None = None) -> Doc:
+    """A document from raw text: header metadata (overridden by `meta`) and where the body starts."""
+    found, body_start = parse_header(text)
+    return Doc(doc_id, text, complete_meta({**found, **(meta or {})}), body_start=body_start)
 
 
 def jsonl_docs(data: bytes, source_id: str) -> Iterator[Item]:
@@ -179,23 +181,27 @@ AUTHOR_FIELD = re.compile(r"Автор\s*:\s*(?P<author>[^,.;]+)", re.IGNORECASE
 FOR_OUTLET = re.compile(r"специально для\s+(?P<outlet>\S+?)\.?\s*$", re.IGNORECASE)
 
 
-def parse_header(text: str) -> dict[str, Any]:
-    """Metadata from a leading `date YYYY-MM-DD Автор: ...` line and `Key: value` header lines."""
+def parse_header(text: str) -> tuple[dict[str, Any], int]:
+    """Metadata from a leading `date YYYY-MM-DD Автор: ...` line and `Key: value` header lines,
+    and the offset where the body starts (0 when there is no header)."""
     meta: dict[str, Any] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            if meta:
+    body_start = 0
+    for line in re.finditer(r"[^\n]*\n?", text):
+        content = line.group().strip()
+        if not content:
+            if meta or not line.group():
                 break
             continue
-        if lead := LEAD_LINE.match(line):
+        if lead := LEAD_LINE.match(content):
             meta.update(lead_line_meta(lead))
-        elif header := HEADER_LINE.match(line):
+        elif header := HEADER_LINE.match(content):
             meta[HEADER_KEYS[header["key"].lower()]] = header["value"]
         else:
             break
+        body_start = line.end()
     if meta.get("published"):
         meta["published"] = iso_date(meta["published"])
-    return meta
+    return meta, body_start if meta else 0
 
 
 def lead_line_meta(match: re.Match) -> dict[str, Any]:

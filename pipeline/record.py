@@ -34,6 +34,10 @@ class Doc:
     sents: list[Span] = field(default_factory=list)
     tokens: list[Token] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)
+    body_start: int = 0  # where the text starts after a metadata header; stages skip what is before
+
+    def body_sents(self) -> list[Span]:
+        return [s for s in self.sents if s.start >= self.body_start]
 
     def sent_tokens(self, sent: Span) -> list[Token]:
         """Tokens that lie inside `sent`."""

@@ -17,7 +17,9 @@ from pipeline.record import Doc
     ("Просто текст без шапки. Дата: не здесь.", {}),
 ])
 def test_ingest_header(text, expected):
-    assert parse_header(text) == expected
+    meta, body_start = parse_header(text)
+    assert meta == expected
+    assert text[body_start:].lstrip().startswith("Просто" if not expected else "Текст")
 
 
 @pytest.mark.parametrize("value, iso", [("2025-10-20", "2025-10-20"), ("20.10.2025", "2025-10-20"),

@@ -1,4 +1,4 @@
-from pipeline.record import Doc
+from pipeline.ingest import txt_doc
 from pipeline.stages.segment import Segment
 from pipeline.stages.summary import Summary
 
@@ -7,7 +7,7 @@ TEXT = ("date 2025-10-20 Автор: Эмин Алиев\n\nБаку и Аста
 
 
 def summarised_doc(title=None):
-    doc = Doc("a", TEXT, {"title": title})
+    doc = txt_doc(TEXT, "a", {"title": title})
     Segment()([doc])
     second = doc.sents[2]
     doc.fields.update({

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ingest import HEADER_LINE, LEAD_LINE
 from ..record import Doc
 from ..registry import Stage, register
 
@@ -30,10 +29,7 @@ def headline(doc: Doc) -> str:
     """The title when known, else the lead sentence (the metadata header skipped)."""
     if doc.meta.get("title"):
         return doc.meta["title"]
-    for sent in doc.sents:
-        if not (LEAD_LINE.match(sent.text) or HEADER_LINE.match(sent.text)):
-            return sent.text.strip()
-    return ""
+    return doc.body_sents()[0].text.strip() if doc.body_sents() else ""
 
 
 def within(item: dict[str, Any], spans: list[dict[str, int]]) -> bool:
