@@ -16,14 +16,13 @@ def analyzer() -> pymorphy3.MorphAnalyzer:
 
 
 @lru_cache(maxsize=200_000)
-def parse(word: str):
-    """The most probable pymorphy3 parse of `word` (pymorphy3 ranks them)."""
-    return analyzer().parse(word)[0]
-
-
-@lru_cache(maxsize=200_000)
 def parses(word: str) -> tuple:
+    """All pymorphy3 parses of `word`, most probable first; one analysis per word per process."""
     return tuple(analyzer().parse(word))
+
+
+def parse(word: str):
+    return parses(word)[0]
 
 
 def lemma(word: str) -> str:

@@ -1,0 +1,157 @@
+"""Normal forms of entity mentions: the nominative, inflected with pymorphy3, capitalisation kept.
+
+A name is a head noun, the adjectives that agree with it before it, and dependents after it that keep
+their case: "Организации тюркских государств" -> "Организация тюркских государств", "МИД России"
+stays. Person names inflect word by word in one gender: "Ильхама Алиева" -> "Ильхам Алиев".
+"""
+from __future__ import annotations
+
+import re
+
+from . import morph
+
+WORD = re.compile(r"\w+")
+PERSON_TAGS = ("Name", "Surn", "Patr")
+AGREEING = {"ADJF", "PRTF", "NUMR"}
+# NEREL types whose text is its own normal form ("20-21 октября" is not "20-21 октябрь")
+VERBATIM = {"DATE", "TIME", "MONEY", "PERCENT", "NUMBER", "ORDINAL", "AGE", "DISTANCE", "PENALTY"}
+
+
+def normal_form(text: str, type: str) -> str:
+    """The nominative of a mention `text` of NEREL `type` ("PERSON" inflects as a personal name)."""
+    if type in VERBATIM:
+        return text
+    words = list(WORD.finditer(text))
+    forms = person_forms(words) if type == "PERSON" else phrase_forms(words)
+    out, last = [], 0
+    for match, form in zip(words, forms):
+        out += [text[last:match.start()], keep_case(match.group(), form)]
+        last = match.end()
+    return "".join(out + [text[last:]])
+
+
+def keep_case(original: str, form: str) -> str:
+    if "ё" not in original.lower():
+        form = form.replace("ё", "е")
+    if len(original) > 1 and original.isupper():
+        return form.upper()
+    return form[:1].upper() + form[1:] if original[:1].isupper() else form
+
+
+def inflected(parse, grammemes: set[str]) -> str | None:
+    form = parse.inflect(grammemes)
+    return form.word if form else None
+
+
+# --- person names ------------------------------------------------------------------------------
+# A name is read in one gender and one case for all its words: "Кира Стармера" is Кир Стармер in the
+# genitive (both words fit), the ties going to the masculine, as in most news. Words pymorphy3 does
+# not know as names lose the case ending of a masculine noun ("Рааба" -> "Рааб").
+
+CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
+# (case ending, nominative ending) of masculine names: Рааба, Кароля, Гарсии, Раабу, Раабом, Игорем
+MASCULINE_ENDINGS = {"gent": (("ии", "ия"), ("а", ""), ("я", "ь")), "accs": (("ию", "ия"), ("а", ""), ("я", "ь")),
+                     "datv": (("ии", "ия"), ("у", ""), ("ю", "ь")), "ablt": (("ией", "ия"), ("ом", ""), ("ем", "ь")),
+                     "loct": (("ии", "ия"), ("е", ""))}
+
+
+def person_forms(words: list[re.Match]) -> list[str]:
+    texts = [w.group() for w in words]
+    gender, case = person_reading(texts)
+    return [person_word(t, gender, case) for t in texts]
+
+
+def name_parses(word: str) -> list:
+    """Readings that can be part of a personal name: animate nouns and adjectives ("Навроцкого"), not
+    places or things (pymorphy3 guesses unknown words as indeclinable place names or common nouns)."""
+    return [p for p in morph.parses(word.lower())
+            if (p.tag.POS == "NOUN" and "anim" in p.tag or p.tag.POS == "ADJF") and "Geox" not in p.tag
+            and (p.is_known or "Fixd" not in p.tag)]
+
+
+def fits(parse, gender: str, case: str) -> bool:
+    return parse.tag.case == case and parse.tag.number != "plur" and (
+        parse.tag.gender == gender or "ms-f" in parse.tag or "Fixd" in parse.tag)
+
+
+def person_reading(texts: list[str]) -> tuple[str, str]:
+    """The (gender, case) under which most words of the name have a reading, the first name (the best
+    known word) and proper readings counting first."""
+    def score(reading):
+        gender, case = reading
+        fitting = [[p for p in name_parses(t) if fits(p, gender, case)] for t in texts if t[:1].isupper()]
+        proper = sum(any(any(tag in p.tag for tag in PERSON_TAGS) for p in f) for f in fitting)
+        return sum(map(bool, fitting)), proper, gender == "masc", bool(fitting and fitting[0]), case == "nomn"
+    return max(((g, c) for g in ("masc", "femn") for c in CASES), key=score)
+
+
+def person_word(word: str, gender: str, case: str) -> str:
+    if not word[:1].isupper():
+        return word  # particles: "бен", "фон дер", "да"
+    fitting = [p for p in name_parses(word) if fits(p, gender, case)]
+    fitting.sort(key=lambda p: not any(tag in p.tag for tag in PERSON_TAGS))
+    if fitting:
+        return word if "Fixd" in fitting[0].tag else inflected(fitting[0], {"nomn", "sing"}) or word
+    if gender == "masc":
+        for ending, nominative in MASCULINE_ENDINGS.get(case, ()):
+            if word.lower().endswith(ending) and len(word) > len(ending) + 1:
+                return word[: -len(ending)] + nominative
+    return word
+
+
+# --- other names: head noun + agreeing adjectives ------------------------------------------------
+
+def phrase_forms(words: list[re.Match]) -> list[str]:
+    texts = [w.group() for w in words]
+    head = head_index(texts)
+    if head is None:
+        return [lone_adjective(t) for t in texts] if len(texts) == 1 else texts
+    head_parse = noun_parse(texts[head], texts[:head])
+    if head_parse is None or "Fixd" in head_parse.tag or is_abbreviation(texts[head]):
+        return texts
+    number = head_parse.tag.number or "sing"
+    forms = [agree(t, head_parse) for t in texts[:head]]
+    forms.append(inflected(head_parse, {"nomn", number}) or texts[head])
+    return forms + texts[head + 1:]
+
+
+def is_abbreviation(word: str) -> bool:
+    return len(word) > 1 and word.isupper()
+
+
+def head_index(texts: list[str]) -> int | None:
+    """The first word that can be a noun: "Средиземного моря" -> 1, "МИД России" -> 0."""
+    return next((i for i, text in enumerate(texts) if can_head(text, i == len(texts) - 1)), None)
+
+
+def can_head(word: str, last: bool) -> bool:
+    """A noun reading, and not an adjective first ("Российской" is an adjective, unless it ends the name)."""
+    if is_abbreviation(word):
+        return True
+    parses = morph.parses(word.lower())
+    return any(p.tag.POS == "NOUN" for p in parses) and (last or parses[0].tag.POS not in AGREEING)
+
+
+def noun_parse(word: str, before: list[str]):
+    """The head's reading: a noun whose case the adjectives before it share; singular before plural."""
+    nouns = [p for p in morph.parses(word.lower()) if p.tag.POS == "NOUN"]
+    cases = [{p.tag.case for p in morph.parses(b.lower())} for b in before]
+    agreeing = [p for p in nouns if all(p.tag.case in c for c in cases)]
+    ranked = sorted(agreeing or nouns, key=lambda p: (p.tag.number == "plur" and "Pltm" not in p.tag,
+                                                       not any(t in p.tag for t in ("Geox", "Orgn"))))
+    return ranked[0] if ranked else None
+
+
+def agree(word: str, head) -> str:
+    """An adjective before the head, in the nominative of the head's gender and number."""
+    for parse in morph.parses(word.lower()):
+        if parse.tag.POS in AGREEING and parse.tag.case == head.tag.case and parse.tag.number == head.tag.number:
+            if head.tag.number == "plur" or parse.tag.gender == head.tag.gender:
+                return inflected(parse, {"nomn"}) or word
+    return word
+
+
+def lone_adjective(word: str) -> str:
+    """"британской" -> "британский": a nationality adjective in its dictionary form."""
+    parse = morph.parse(word.lower())
+    return parse.normal_form if parse.tag.POS in AGREEING else word
