@@ -81,7 +81,11 @@ def person_reading(texts: list[str]) -> tuple[str, str]:
         gender, case = reading
         fitting = [[p for p in name_parses(t) if fits(p, gender, case)] for t in texts if t[:1].isupper()]
         proper = sum(any(any(tag in p.tag for tag in PERSON_TAGS) for p in f) for f in fitting)
-        return sum(map(bool, fitting)), proper, gender == "masc", bool(fitting and fitting[0]), case == "nomn"
+        # a first name pymorphy3 reads one way with confidence decides: "Анастасия Удальцова" is a woman
+        # in the nominative, not Анастасий Удальцов in the genitive ("Кароля", "Никола" are not decisive)
+        decisive = bool(fitting) and max((p.score for p in fitting[0]), default=0.0) >= 0.5
+        return sum(map(bool, fitting)), proper, decisive, gender == "masc", \
+            bool(fitting and fitting[0]), case == "nomn"
     return max(((g, c) for g in ("masc", "femn") for c in CASES), key=score)
 
 
