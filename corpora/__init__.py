@@ -1,0 +1,1 @@
+"""Readers for the shared corpora: each yields documents as {id, text, spans} through 🤗 datasets."""

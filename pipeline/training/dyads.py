@@ -1,0 +1,341 @@
+"""Train the dyad model (interacts + tone) on our read-labelled pairs and write models/dyads/vN.
+
+Every candidate in configs/dyads.toml is cross-validated on train with folds grouped by document
+(no document's sentences on both sides); the best by mean of out-of-fold interacts-F1 and tone
+accuracy is refit on all of train, its "interacts" threshold is the lowest whose out-of-fold
+precision reaches `min_precision`, and every candidate is also scored on dev for the record.
+The model folder gets model.joblib, meta.json (data checksums, config, CV and dev metrics, speed)
+and a README.md model card generated from meta.json.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+LABELLING = (
+    "Every pair was labelled by a person reading the sentence, under corpora/guidelines/dyads.md: interacts yes/no, "
+    "tone (cooperative/neutral/conflictual) and a Goldstein-like score (±0.5, ±0.8/-0.9 for strong cooperation or "
+    "violence, 0 for neutral). Candidates are all sentences of NEREL train/dev, factRuEval devset and distinct "
+    "RuSentNE sentences in which the actor finder of corpora/dyads.py (pycountry names + aliases + the project "
+    "gazetteer's acting mentions) finds two or more actors; no model or keyword rule assigned a label. Dev: whole "
+    "documents shuffled with seed 13 until ~27% of the pairs."
+)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+def read_config(path: str | Path) -> dict:
+    import tomllib
+
+    from pipeline import paths
+
+    with open(paths.resolve(path), "rb") as file:
+        return tomllib.load(file)
+
+
+def load_examples(root: Path, annotations: Path, limit: int | None) -> tuple[list[dict], list[dict]]:
+    """Train and dev examples with text and actor spans; pairs whose actors the finder no longer sees are dropped."""
+    from corpora import dyads as corpus
+
+    dataset = corpus.load(root, annotations, limit)
+    usable = lambda e: e["a_spans"] and e["b_spans"]  # noqa: E731
+    return tuple([e for e in dataset[split] if usable(e)] for split in ("train", "dev"))
+
+
+def targets(examples: list[dict]) -> tuple[list[bool], list, list]:
+    return [e["interacts"] for e in examples], [e["tone"] for e in examples], [e["score"] for e in examples]
+
+
+# --- candidates, cross-validation, threshold ----------------------------------------------------
+
+def fit(views, examples: list[dict], candidate: dict, config: dict, seed: int):
+    from pipeline.dyads import DyadModel
+
+    return DyadModel.fit(views, *targets(examples), config["lexicon"], use_navec=candidate["use_navec"],
+                         C_interacts=candidate["C_interacts"], C_tone=candidate["C_tone"], seed=seed)
+
+
+def out_of_fold(views, examples: list[dict], candidate: dict, config: dict, seed: int) -> list:
+    """Out-of-fold predictions (threshold 0.5) with folds grouped by document."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = [f"{e['corpus']}/{e['doc_id']}" for e in examples]
+    folds = min(config["model"]["cv_folds"], len(set(groups)))
+    predictions = [None] * len(examples)
+    for fit_rows, held_rows in GroupKFold(n_splits=folds).split(views, groups=groups):
+        model = fit([views[i] for i in fit_rows], [examples[i] for i in fit_rows], candidate, config, seed)
+        for i, prediction in zip(held_rows, model.predict([views[i] for i in held_rows])):
+            predictions[i] = prediction
+    return predictions
+
+
+def with_threshold(predictions: list, threshold: float) -> list:
+    from dataclasses import replace
+
+    out = []
+    for p in predictions:
+        interacts = p.interacts_proba >= threshold
+        tone = max(p.tone_proba, key=p.tone_proba.get)
+        out.append(replace(p, interacts=interacts, tone=tone if interacts else None,
+                           score=p.score if p.score is not None else None))
+    return out
+
+
+def precision_threshold(examples: list[dict], predictions: list, grid, min_precision: float) -> float:
+    """The lowest threshold whose precision reaches `min_precision` (the most precise one when none does)."""
+    from pipeline.scoring.dyads import score
+
+    precisions = [(score(examples, with_threshold(predictions, t))["interacts"]["precision"], t) for t in grid]
+    reaching = [t for p, t in precisions if p >= min_precision]
+    return float(min(reaching)) if reaching else float(max(precisions)[1])
+
+
+def threshold_grid(spec) -> list[float]:
+    import numpy as np
+
+    low, high, step = spec
+    return [round(float(t), 4) for t in np.arange(low, high + step / 2, step)]
+
+
+def select(views, train: list[dict], config: dict, seed: int, log) -> tuple[dict, list[dict]]:
+    from pipeline.scoring.dyads import score
+
+    results = []
+    for candidate in config["candidates"]:
+        oof = out_of_fold(views, train, candidate, config, seed)
+        metrics = score(train, oof)
+        threshold = precision_threshold(train, oof, threshold_grid(config["model"]["threshold_grid"]),
+                                        config["model"]["min_precision"])
+        at_threshold = score(train, with_threshold(oof, threshold))["interacts"]
+        results.append({**candidate, "cv_interacts_f1": metrics["interacts"]["f1"],
+                        "cv_tone_accuracy": metrics["tone_accuracy_gold_interacting"], "threshold": threshold,
+                        "cv_precision_at_threshold": at_threshold["precision"],
+                        "cv_recall_at_threshold": at_threshold["recall"]})
+        log(f"cv {candidate['name']:<24} interacts F1 {metrics['interacts']['f1']:.3f} "
+            f"tone {metrics['tone_accuracy_gold_interacting']:.3f} threshold {threshold}")
+    best = max(results, key=lambda r: r["cv_interacts_f1"] + r["cv_tone_accuracy"])
+    return best, results
+
+
+def train_default(train, dev, train_views, dev_views, config: dict, seed: int, log) -> tuple:
+    """Cross-validate the candidates, score each on dev, return the chosen model, its record and all records."""
+    from pipeline.scoring.dyads import score
+
+    best, candidates = select(train_views, train, config, seed, log)
+    for candidate in candidates:
+        model = fit(train_views, train, candidate, config, seed)
+        model.threshold = candidate["threshold"]
+        candidate["dev"] = score(dev, model.predict(dev_views))
+        log(f"dev {candidate['name']:<24} P {candidate['dev']['interacts']['precision']:.3f} "
+            f"R {candidate['dev']['interacts']['recall']:.3f} tone {candidate['dev']['tone_accuracy_gold_interacting']:.3f}")
+        if candidate is best:
+            chosen = model
+    return chosen, best, candidates
+
+
+# --- the hf backend -----------------------------------------------------------------------------
+
+def train_hf(train: list[dict], dev: list[dict], train_views, dev_views, config: dict, seed: int, output: Path,
+             base_model: str, log) -> tuple:
+    """Fine-tune two classifiers (interacts, tone) on actor-marked sentences; the threshold is config's."""
+    from pipeline import hf
+    from pipeline.dyads import MARKERS, TONES, HFDyadModel, marked_text, mean_score_by_tone
+    from pipeline.scoring.dyads import score
+
+    settings = config["hf"]
+    texts = [marked_text(v) for v in train_views]
+    common = dict(base_model=base_model, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                  max_length=settings["max_length"], lr=settings["learning_rate"], seed=seed,
+                  extra_tokens=MARKERS, class_weight="balanced")
+    hf.train_classifier(texts, [int(e["interacts"]) for e in train], output=output / "interacts", num_labels=2, **common)
+    rows = [i for i, e in enumerate(train) if e["interacts"]]
+    hf.train_classifier([texts[i] for i in rows], [TONES.index(train[i]["tone"]) for i in rows], output=output / "tone",
+                        num_labels=len(TONES), **common)
+    model = HFDyadModel(hf.HFClassifier.load(output / "interacts"), hf.HFClassifier.load(output / "tone"),
+                        mean_score_by_tone(*targets(train)[1:]), settings["threshold"])
+    metrics = score(dev, model.predict(dev_views))
+    log(f"dev hf P {metrics['interacts']['precision']:.3f} R {metrics['interacts']['recall']:.3f} "
+        f"tone {metrics['tone_accuracy_gold_interacting']:.3f}")
+    chosen = {"name": f"hf {Path(base_model).name}", "base_model": base_model, "threshold": settings["threshold"],
+              "dev": metrics}
+    return model, chosen, []
+
+
+# --- speed, meta and card -----------------------------------------------------------------------
+
+def speed(model, views) -> dict:
+    """CPU milliseconds per pair for featurising and predicting a batch (the stage's unit of work)."""
+    from pipeline import dyads
+
+    dyads._FIXED_CACHE.clear()  # scoring filled it with these very views
+    model.predict(views[:8])  # warm the per-word caches (navec, pymorphy)
+    cpu = time.process_time()
+    model.predict(views)
+    return {"cpu_ms_per_pair": round(1000 * (time.process_time() - cpu) / max(len(views), 1), 3), "pairs": len(views)}
+
+
+def stage_speed(folder: Path, root: Path, documents: int = 20) -> dict:
+    """CPU ms per document of the dyads stage beside segment + entities, on the first NEREL dev documents."""
+    from pipeline.record import Doc
+    from pipeline.stages.dyads import Dyads
+    from pipeline.stages.entities import Entities
+    from pipeline.stages.segment import Segment
+
+    paths_ = sorted((root / "nerel" / "dev").glob("*.txt"))[:documents]
+    docs = [Doc(id=p.stem, text=p.read_text(encoding="utf-8")) for p in paths_]
+    timed = {}
+    for name, stage in (("segment", Segment()), ("entities", Entities()), ("dyads", Dyads(model=str(folder)))):
+        stage(docs[:1])  # warm caches
+        cpu = time.process_time()
+        stage(docs)
+        timed[f"{name}_cpu_ms_per_doc"] = round(1000 * (time.process_time() - cpu) / max(len(docs), 1), 2)
+    return {**timed, "documents": len(docs)}
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def data_meta(annotations: Path, train: list[dict], dev: list[dict]) -> dict:
+    from collections import Counter
+
+    count = lambda rows: {"pairs": len(rows), "sentences": len({(e["corpus"], e["doc_id"], e["sent_start"]) for e in rows}),  # noqa: E731
+                          "documents": len({(e["corpus"], e["doc_id"]) for e in rows}),
+                          "labels": dict(Counter(e["tone"] or "none" for e in rows))}
+    return {"annotations": {"path": "corpora/annotations/dyads.jsonl", "sha256": sha256(annotations)},
+            "corpora": {"root": "../shared/corpora", "sources": sorted({e["corpus"] for e in train + dev})},
+            "train": count(train), "dev": count(dev), "labelling": LABELLING}
+
+
+def library_versions() -> dict:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("scikit-learn", "navec", "pymorphy3", "razdel", "numpy")}
+
+
+def command_line(config: str, output: str, seed: int, backend: str, base_model: str | None, limit: int | None) -> str:
+    """The `bilat train dyads` call that reproduces this run (corpora location aside)."""
+    line = f"bilat train dyads --config {config} --output {output} --seed {seed} --backend {backend}"
+    return line + (f" --base-model {base_model}" if base_model else "") + (f" --limit {limit}" if limit else "")
+
+
+def render_card(meta: dict) -> str:
+    """The model card, generated from meta.json (never edited by hand)."""
+    dev, data = meta["metrics"]["dev"], meta["data"]
+    lines = [
+        f"# {meta['id']}: dyad interaction and tone", "",
+        "For two actors (states, international organisations) mentioned in a sentence: do they interact, and is the "
+        f"interaction cooperative, neutral or conflictual (with a Goldstein-like score in -1..1). Chosen candidate: "
+        f"`{meta['chosen']['name']}`; interacts threshold {meta['chosen']['threshold']}.", "",
+        "## How the labels were made", "", data["labelling"], "",
+        "## Data", "",
+        f"- annotations: `{data['annotations']['path']}` (sha256 `{data['annotations']['sha256'][:16]}…`), texts from "
+        + ", ".join(data["corpora"]["sources"]),
+        f"- train: {data['train']['pairs']} pairs in {data['train']['sentences']} sentences ({data['train']['documents']} documents): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(data["train"]["labels"].items())),
+        f"- dev: {data['dev']['pairs']} pairs in {data['dev']['sentences']} sentences ({data['dev']['documents']} documents): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(data["dev"]["labels"].items())), "",
+        "## Metrics on dev (chosen model)", "",
+        f"- interacts: precision {dev['interacts']['precision']}, recall {dev['interacts']['recall']}, F1 {dev['interacts']['f1']}",
+        f"- tone accuracy on gold-interacting pairs: {dev['tone_accuracy_gold_interacting']}",
+        f"- tone accuracy on pairs gold and predicted interacting: {dev['tone_accuracy_predicted_interacting']}",
+        f"- end-to-end accuracy (none/cooperative/neutral/conflictual): {dev['tone_accuracy_end_to_end']}", "",
+        "## Approaches compared", "",
+        "| candidate | CV interacts F1 | CV tone acc. | threshold | CV P/R at threshold | dev P | dev R | dev tone acc. |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in meta["candidates"]:
+        d = c["dev"]
+        lines.append(f"| {c['name']} | {c['cv_interacts_f1']} | {c['cv_tone_accuracy']} | {c['threshold']} | "
+                     f"{c['cv_precision_at_threshold']}/{c['cv_recall_at_threshold']} | {d['interacts']['precision']} | "
+                     f"{d['interacts']['recall']} | {d['tone_accuracy_gold_interacting']} |")
+    lines += [
+        "", "## Use", "", "```python", "from pipeline.dyads import load_model, PairView",
+        f"model = load_model(\"{meta['output']}\")",
+        "model.predict([PairView(tokens, a=[(start, end)], b=[(start, end)])])  # [Prediction(...)]", "```", "",
+        "## Run", "",
+        f"- inference: {meta['speed']['cpu_ms_per_pair']} CPU ms per actor pair (featurise + predict, batch of "
+        f"{meta['speed']['pairs']} dev pairs)",
+        *([f"- stage: {meta['stage_speed']['dyads_cpu_ms_per_doc']} CPU ms per document for dyads vs "
+           f"{meta['stage_speed']['segment_cpu_ms_per_doc']} segment + {meta['stage_speed']['entities_cpu_ms_per_doc']} "
+           f"entities ({meta['stage_speed']['documents']} NEREL dev documents)"] if meta.get("stage_speed") else []),
+        f"- size: {meta['size_bytes']} bytes (navec is loaded from natasha's wheel, not stored); seed {meta['seed']}; "
+        f"trained {meta['date']}",
+        f"- command: `{meta['command']}`",
+        "- libraries: " + ", ".join(f"{k} {v}" for k, v in meta["libraries"].items()), "",
+    ]
+    return "\n".join(lines)
+
+
+def write_meta_and_card(folder: Path, meta: dict) -> None:
+    import json
+
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    (folder / "README.md").write_text(render_card(meta), encoding="utf-8")
+
+
+# --- the command --------------------------------------------------------------------------------
+
+def command(
+    config: str = typer.Option("configs/dyads.toml", help="training configuration (TOML)"),
+    output: str = typer.Option("models/dyads/v1", help="model folder to write"),
+    seed: int = typer.Option(13, help="seed for the regressions"),
+    backend: str = typer.Option("default", help="default (TF-IDF/navec + logistic regression) or hf (fine-tuned local transformer)"),
+    base_model: Optional[str] = typer.Option(None, help="hf backend: local folder of the base transformer"),
+    corpora: Optional[str] = typer.Option(None, help="shared corpora folder (default $BILAT_CORPORA or ../shared/corpora)"),
+    limit: Optional[int] = typer.Option(None, help="use only the first N train and N dev pairs (smoke runs)"),
+) -> dict:
+    """Train the dyad model on corpora/annotations/dyads.jsonl and write the model, meta.json and card."""
+    import random
+
+    import numpy as np
+
+    from pipeline import paths
+    from pipeline.dyads import FORMAT_VERSION, TONES
+    from pipeline.scoring.dyads import pair_views
+
+    if backend not in ("default", "hf"):
+        raise typer.BadParameter(f"unknown backend {backend!r}: default or hf")
+    random.seed(seed)
+    np.random.seed(seed)
+    settings = read_config(config)
+    root, out = Path(corpora) if corpora else paths.corpora_dir(), paths.resolve(output)
+    annotations = paths.resolve(settings["data"]["annotations"])
+    train, dev = load_examples(root, annotations, limit)
+    log = lambda line: typer.echo(line, err=True)  # noqa: E731
+    log(f"train {len(train)} pairs, dev {len(dev)} pairs")
+    train_views, dev_views = pair_views(train), pair_views(dev)
+    if backend == "hf":
+        base = base_model or settings["hf"]["base_model"]
+        if not base:
+            raise typer.BadParameter("the hf backend needs --base-model (a local transformer folder)")
+        chosen, best, candidates = train_hf(train, dev, train_views, dev_views, settings, seed, out, base, log)
+    else:
+        chosen, best, candidates = train_default(train, dev, train_views, dev_views, settings, seed, log)
+        out.mkdir(parents=True, exist_ok=True)
+        chosen.save(out)
+    meta = {"id": f"dyads/{out.name}", "format_version": FORMAT_VERSION, "backend": backend, "labels": list(TONES),
+            "output": output, "chosen": {k: v for k, v in best.items() if k != "dev"}, "candidates": candidates,
+            "tone_scores": chosen.tone_scores, "metrics": {"dev": best["dev"]},
+            "data": data_meta(annotations, train, dev), "config": settings, "seed": seed,
+            "command": command_line(config, output, seed, backend, base_model, limit),
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "libraries": library_versions()}
+    meta["speed"] = speed(chosen, dev_views)
+    meta["size_bytes"] = folder_size(out)
+    write_meta_and_card(out, meta)  # the stage below loads the model, which checks meta.json
+    meta["stage_speed"] = stage_speed(out, root) if not limit else None
+    write_meta_and_card(out, meta)
+    dev_metrics = best["dev"]
+    typer.echo(f"{best['name']}: interacts P {dev_metrics['interacts']['precision']:.3f} R {dev_metrics['interacts']['recall']:.3f}, "
+               f"tone accuracy {dev_metrics['tone_accuracy_gold_interacting']:.3f} -> {out}")
+    return meta

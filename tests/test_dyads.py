@@ -1,0 +1,227 @@
+"""Dyads: annotation integrity, the stage on hand-built documents, the sample article, training end to end."""
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from pipeline.dyads import PairView, Prediction, masked_lemmas
+from pipeline.record import Doc, Span
+from pipeline.stages.dyads import SentencePair, aggregate
+from pipeline.stages.segment import Segment, analyse_tokens
+
+REPO = Path(__file__).resolve().parents[1]
+CORPORA = Path(os.environ.get("BILAT_CORPORA", REPO.parent / "shared" / "corpora"))
+ANNOTATIONS = REPO / "corpora" / "annotations" / "dyads.jsonl"
+MODEL = REPO / "models" / "dyads" / "v1"
+SAMPLE = CORPORA / "samples" / "dayaz_2025-10-20_az_kz.txt"
+TONES = {"cooperative", "neutral", "conflictual"}
+FIELDS = {"corpus", "doc_id", "sent_start", "sent_end", "a", "b", "interacts", "tone", "score", "split"}
+
+needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason=f"shared corpora not found at {CORPORA} (set BILAT_CORPORA)")
+needs_model = pytest.mark.skipif(not (MODEL / "model.joblib").is_file(), reason="models/dyads/v1 not trained")
+
+
+def annotation_rows() -> list[dict]:
+    return [json.loads(line) for line in ANNOTATIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# --- annotation integrity -----------------------------------------------------------------------
+
+def test_annotations_have_the_documented_fields_and_no_text():
+    for row in annotation_rows():
+        assert set(row) == FIELDS, row
+
+
+def test_annotations_are_consistent():
+    for row in annotation_rows():
+        assert row["a"] < row["b"], row  # sorted, distinct
+        assert row["split"] in ("train", "dev")
+        assert 0 <= row["sent_start"] < row["sent_end"]
+        if row["interacts"]:
+            assert row["tone"] in TONES and -1 <= row["score"] <= 1, row
+        else:
+            assert row["tone"] is None and row["score"] is None, row
+
+
+def test_annotations_are_large_enough_with_a_dev_split_by_document():
+    rows = annotation_rows()
+    sentences = {(r["corpus"], r["doc_id"], r["sent_start"], r["split"]) for r in rows}
+    assert len(sentences) >= 500
+    assert sum(split == "dev" for *_, split in sentences) >= 120
+    splits = defaultdict(set)
+    for r in rows:
+        splits[r["corpus"], r["doc_id"]].add(r["split"])
+    assert all(len(s) == 1 for s in splits.values())
+    assert sum(not r["interacts"] for r in rows) >= 200  # co-mentions for the precision target
+
+
+@needs_corpora
+def test_annotations_point_at_sentences_naming_both_actors():
+    from corpora import dyads as corpus
+
+    dataset = corpus.load(CORPORA, limit=40)
+    for example in list(dataset["train"]) + list(dataset["dev"]):
+        assert example["a_spans"] and example["b_spans"], example
+        assert example["text"].strip()
+
+
+# --- features and aggregation -------------------------------------------------------------------
+
+def test_actor_mentions_are_masked():
+    text = "США ввели санкции против Кубы."
+    view = PairView(analyse_tokens(text), a=[(25, 29)], b=[(0, 3)])
+    assert masked_lemmas(view) == ["_ACT_", "ввести", "санкция", "против", "_ACT_", "."]
+
+
+def prediction(interacts: bool, tone: str, score: float) -> Prediction:
+    proba = {t: (0.8 if t == tone else 0.1) for t in TONES}
+    return Prediction(interacts, 0.9 if interacts else 0.1, tone if interacts else None, proba, score if interacts else None)
+
+
+@pytest.mark.parametrize("predictions, expected", [
+    ([prediction(True, "cooperative", 0.6), prediction(True, "cooperative", 0.4)],
+     [{"actors": ["AZE", "KAZ"], "tone": "cooperative", "score": 0.5,
+       "evidence": [{"start": 0, "end": 10}, {"start": 11, "end": 20}]}]),
+    ([prediction(False, "cooperative", 0.6), prediction(True, "conflictual", -0.5)],
+     [{"actors": ["AZE", "KAZ"], "tone": "conflictual", "score": -0.5, "evidence": [{"start": 11, "end": 20}]}]),
+    ([prediction(False, "cooperative", 0.6), prediction(False, "conflictual", -0.5)], []),
+])
+def test_aggregate_keeps_interacting_pairs_with_mean_score(predictions, expected):
+    pairs = [SentencePair(Span(0, 10, ""), ("AZE", "KAZ"), PairView([], [], [])),
+             SentencePair(Span(11, 20, ""), ("AZE", "KAZ"), PairView([], [], []))]
+    assert aggregate(pairs, predictions) == expected
+
+
+# --- the stage ----------------------------------------------------------------------------------
+
+def entities_for(text: str, mentions: list[tuple[str, str]]) -> list[dict]:
+    """Hand-built entities: (mention text, actor) at its first occurrence after the previous one."""
+    out, cursor = [], 0
+    for mention, actor in mentions:
+        start = text.index(mention, cursor)
+        out.append({"start": start, "end": start + len(mention), "text": mention, "type": "COUNTRY",
+                    "normal": mention, "actor": actor})
+        cursor = start + len(mention)
+    return out
+
+
+@needs_model
+def test_stage_finds_cooperation_and_ignores_a_list():
+    from pipeline.stages.dyads import Dyads
+
+    text = ("Азербайджан и Казахстан подписали соглашение о стратегическом партнёрстве и договорились расширить "
+            "сотрудничество. В России и Казахстане прошли выборы.")
+    doc = Doc(id="hand", text=text)
+    Segment().process(doc)
+    doc.fields["entities"] = entities_for(text, [("Азербайджан", "AZE"), ("Казахстан", "KAZ"),
+                                                 ("России", "RUS"), ("Казахстане", "KAZ")])
+    Dyads(model=str(MODEL)).process(doc)
+    dyads = {tuple(d["actors"]): d for d in doc.fields["dyads"]}
+    assert dyads[("AZE", "KAZ")]["tone"] == "cooperative"
+    assert dyads[("AZE", "KAZ")]["evidence"] == [{"start": doc.sents[0].start, "end": doc.sents[0].end}]
+    assert ("KAZ", "RUS") not in dyads
+    assert set(doc.fields) == {"entities", "dyads"}
+
+
+@needs_model
+def test_stage_writes_nothing_without_two_actors():
+    from pipeline.stages.dyads import Dyads
+
+    doc = Doc(id="one", text="Казахстан провёл выборы.")
+    Segment().process(doc)
+    doc.fields["entities"] = entities_for(doc.text, [("Казахстан", "KAZ")])
+    Dyads(model=str(MODEL)).process(doc)
+    assert doc.fields["dyads"] == []
+
+
+@needs_model
+@pytest.mark.skipif(not SAMPLE.is_file(), reason=f"sample article not found at {SAMPLE}")
+def test_sample_article_azerbaijan_kazakhstan_is_cooperative():
+    from pipeline.stages.dyads import Dyads
+    from pipeline.stages.entities import Entities
+
+    doc = Doc(id="sample", text=SAMPLE.read_text(encoding="utf-8"))
+    Segment().process(doc)
+    Entities().process(doc)
+    Dyads(model=str(MODEL)).process(doc)
+    dyads = {tuple(d["actors"]): d for d in doc.fields["dyads"]}
+    assert dyads[("AZE", "KAZ")]["tone"] == "cooperative"
+    assert dyads[("AZE", "KAZ")]["score"] > 0
+
+
+# --- training end to end ------------------------------------------------------------------------
+
+@needs_corpora
+def test_training_on_a_tiny_subset_writes_a_loadable_model(tmp_path):
+    from pipeline.dyads import load_model
+    from pipeline.training.dyads import command
+
+    small = tmp_path / "dyads.toml"
+    small.write_text(TINY_CONFIG.format(annotations=ANNOTATIONS.as_posix()), encoding="utf-8")
+    meta = command(config=str(small), output=str(tmp_path / "model"), seed=3, backend="default", base_model=None,
+                   corpora=str(CORPORA), limit=80)
+    model = load_model(tmp_path / "model")
+    stored = json.loads((tmp_path / "model" / "meta.json").read_text(encoding="utf-8"))
+    assert stored["seed"] == 3 and stored["format_version"] == meta["format_version"]
+    assert "## Metrics on dev" in (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
+    text = "Россия и Китай подписали соглашение."
+    [p] = model.predict([PairView(analyse_tokens(text), a=[(15, 20)], b=[(0, 6)])])
+    assert 0 <= p.interacts_proba <= 1 and set(p.tone_proba) <= TONES
+
+
+@needs_corpora
+def test_hf_backend_trains_and_serves_the_stage(tmp_path):
+    pytest.importorskip("transformers")
+    from pipeline.dyads import HFDyadModel, load_model
+    from pipeline.stages.dyads import Dyads
+    from pipeline.training.dyads import command
+    from tests.test_hf import tiny_checkpoint
+
+    base = tiny_checkpoint(tmp_path / "tiny-bert")
+    config = tmp_path / "dyads.toml"
+    config.write_text(TINY_CONFIG.format(annotations=ANNOTATIONS.as_posix()) + TINY_HF, encoding="utf-8")
+    command(config=str(config), output=str(tmp_path / "model"), seed=3, backend="hf", base_model=str(base),
+            corpora=str(CORPORA), limit=40)
+    assert isinstance(load_model(tmp_path / "model"), HFDyadModel)
+    text = "Россия и Китай подписали соглашение."
+    doc = Doc(id="hf", text=text)
+    Segment().process(doc)
+    doc.fields["entities"] = entities_for(text, [("Россия", "RUS"), ("Китай", "CHN")])
+    Dyads(model=str(tmp_path / "model"), backend="hf").process(doc)
+    assert all(d["actors"] == ["CHN", "RUS"] for d in doc.fields["dyads"])
+
+
+TINY_HF = """
+[hf]
+base_model = ""
+epochs = 1
+batch_size = 8
+max_length = 64
+learning_rate = 3e-5
+threshold = 0.5
+"""
+
+TINY_CONFIG = """
+[data]
+annotations = "{annotations}"
+
+[model]
+min_precision = 0.85
+threshold_grid = [0.3, 0.9, 0.1]
+cv_folds = 2
+
+[[candidates]]
+name = "tiny"
+use_navec = false
+C_interacts = 1.0
+C_tone = 1.0
+
+[lexicon]
+cooperative = ["соглашение", "сотрудничество"]
+neutral = ["переговоры"]
+conflictual = ["санкция", "обвинить"]
+"""
