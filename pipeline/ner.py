@@ -36,10 +36,12 @@ class SlovnetTagger:
         self.model = NER.load(paths.SLOVNET_NER, batch_size=batch_size).navec(navec())
 
     def __call__(self, texts: list[str]) -> list[Spans]:
-        return [
-            [(s.start, s.stop, SLOVNET_TYPES[s.type]) for s in markup.spans]
-            for markup in self.model.map(texts)
-        ]
+        # slovnet fails on a text without tokens, so blank texts skip it
+        filled = [i for i, text in enumerate(texts) if text.strip()]
+        result: list[Spans] = [[] for _ in texts]
+        for i, markup in zip(filled, self.model.map([texts[i] for i in filled])):
+            result[i] = [(s.start, s.stop, SLOVNET_TYPES[s.type]) for s in markup.spans]
+        return result
 
 
 @lru_cache(maxsize=4)
