@@ -13,6 +13,17 @@ The default model featurises a view as
 and answers with two logistic regressions: "interacts" (binary) and tone (3-way, trained on interacting pairs).
 The score is the tone probabilities weighted by the mean training score of each tone (Goldstein-like, -1..1).
 
+Format 2 (models/dyads/v2) adds, as options of the same classes:
+
+- `local_words`: the pair's surroundings as pseudo-words (lemmas before/after the two closest mentions, the
+  first/last word between them, the pattern joining them: a list "A и B", "между A и B", "A с B", "A против B",
+  the governing verb and whether it is negated, every negated lemma);
+- the cue lexicon as data (pipeline/data/dyads.toml) with negation-aware counts ("не поддержал");
+- `mode="joint"`: one 4-way regression (none / cooperative / neutral / conflictual), P(interacts) = 1 - P(none);
+- a separate tone regression over its own featuriser (`tone_featuriser`).
+
+v1 folders still load (READABLE_FORMATS) and behave as before.
+
     model = DyadModel.load("models/dyads/v1")
     model.predict([PairView(tokens, a=[(s, e)], b=[(s, e)])])   # [Prediction(interacts, p, tone, score)]
 
@@ -29,7 +40,8 @@ from typing import Any, Sequence
 import numpy as np
 
 TONES = ("cooperative", "neutral", "conflictual")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: joint mode, separate tone featuriser, pair-local words, negation-aware lexicon
+READABLE_FORMATS = (1, 2)  # a v1 folder loads as a two-stage model with v1's features
 ACTOR_MASK, OTHER_MASK = "_ACT_", "_OTH_"
 # Tokens that, alone between two mentions, make them a list ("России и Казахстана", "США, Канады").
 LIST_WORDS = frozenset({"и", ",", "или", "а", "также", "либо"})
@@ -100,6 +112,102 @@ def lexical_document(view: PairView) -> str:
     return " ".join(words + between + verbs)
 
 
+# --- pair-local features (v2) ---------------------------------------------------------------------
+# A list ("России и Казахстана") is a co-mention; "между A и B", "A с B", "A против B" relate the two.
+PATTERN_BEFORE = {"между": "pat:between"}
+PATTERN_LAST_BETWEEN = {"с": "pat:with", "со": "pat:with", "против": "pat:against"}
+
+
+def _outside_mentions(token, view: PairView) -> bool:
+    return not _inside(token, view.a) and not _inside(token, view.b)
+
+
+def pair_edges(view: PairView) -> tuple[list, list] | None:
+    """Up to three non-mention tokens before the first and after the second of the closest two mentions."""
+    gap = closest_gap(view)
+    if gap is None:
+        return None
+    tokens = list(view.tokens)
+    first = max((i for i, t in enumerate(tokens) if t.end <= gap[0]), default=None)
+    second = min((i for i, t in enumerate(tokens) if t.start >= gap[1]), default=None)
+    if first is None or second is None:
+        return None
+    while first > 0 and not _outside_mentions(tokens[first - 1], view):
+        first -= 1
+    while second + 1 < len(tokens) and not _outside_mentions(tokens[second + 1], view):
+        second += 1
+    before = [t for t in tokens[max(0, first - 3):first] if _outside_mentions(t, view)]
+    after = [t for t in tokens[second + 1:second + 4] if _outside_mentions(t, view)]
+    return before, after
+
+
+def governing_verb(view: PairView, before: list, after: list):
+    """The verb nearest the pair: the first between the mentions, else the last before, else the first after."""
+    between = [t for t in between_tokens(view) if t.pos in VERB_POS]
+    if between:
+        return between[0]
+    edges = [t for t in view.tokens if t.pos in VERB_POS]
+    left = [t for t in edges if before and t.end <= before[-1].end]
+    right = [t for t in edges if after and t.start >= after[0].start]
+    return left[-1] if left else right[0] if right else None
+
+
+def local_words(view: PairView, negators: frozenset[str]) -> list[str]:
+    """Pseudo-words of the pair's surroundings: `pre:`/`post:` lemmas, the connecting pattern, the governing
+    verb `gv:` (and `gvneg:` when negated), and every negated lemma `neg:`."""
+    edges = pair_edges(view)
+    if edges is None:
+        return []
+    before, after = edges
+    between = between_tokens(view)
+    out = ["pre:" + t.lemma for t in before] + ["post:" + t.lemma for t in after]
+    relating = before[-1].lemma in PATTERN_BEFORE if before else False
+    if before:
+        out.append("pre1:" + before[-1].lemma)
+        out += [PATTERN_BEFORE[before[-1].lemma]] if relating else []
+    if between:
+        out += ["btw_first:" + between[0].lemma, "btw_last:" + between[-1].lemma]
+        out += [PATTERN_LAST_BETWEEN[between[-1].lemma]] if between[-1].lemma in PATTERN_LAST_BETWEEN else []
+        out += ["pat:prep_" + between[-1].lemma] if between[-1].pos == "PREP" else []
+        # "между A и B" relates the two; without it, "A и B" is a list
+        out += ["pat:list"] if not relating and all(t.text.lower() in LIST_WORDS for t in between) else []
+    out.append(f"nverb_btw:{min(sum(t.pos in VERB_POS for t in between), 2)}")
+    verb = governing_verb(view, before, after)
+    if verb is not None:
+        out.append("gv:" + verb.lemma)
+        out += ["gvneg:" + verb.lemma] if negated(view.tokens, verb, negators) else []
+    tokens = list(view.tokens)
+    out += ["neg:" + t.lemma for previous, t in zip(tokens, tokens[1:])
+            if previous.lemma in negators and t.text[:1].isalpha()]
+    return out
+
+
+def negated(tokens: Sequence[Any], token, negators: frozenset[str]) -> bool:
+    tokens = list(tokens)
+    i = tokens.index(token)
+    return i > 0 and tokens[i - 1].lemma in negators
+
+
+def negation_aware_counts(tokens: Sequence[Any], lexicon: dict[str, frozenset[str]],
+                          negators: frozenset[str]) -> list[float]:
+    """Per lexicon kind: plain hits and hits right after a negator ("не поддержал" is not support)."""
+    lemmas = [t.lemma for t in tokens]
+    out = []
+    for kind in LEXICON_KINDS:
+        hits = [i for i, w in enumerate(lemmas) if w in lexicon[kind]]
+        negated_hits = sum(1 for i in hits if i > 0 and lemmas[i - 1] in negators)
+        out += [float(len(hits) - negated_hits), float(negated_hits)]
+    return out
+
+
+def load_lexicon(path: str | Path) -> dict:
+    """The cue lexicon data file (pipeline/data/dyads.toml): {"lexicon": {kind: [lemmas]}, "negators": [...]}."""
+    import tomllib
+
+    with open(path, "rb") as file:
+        return tomllib.load(file)
+
+
 def dense_cues(view: PairView, lexicon: dict[str, frozenset[str]]) -> list[float]:
     """Lexicon counts in the sentence and between the mentions, the list pattern, the distance."""
     lemmas = [t.lemma for t in view.tokens]
@@ -164,31 +272,46 @@ def navec_features(view: PairView) -> np.ndarray:
 
 
 class Featuriser:
-    """Sparse TF-IDF of `lexical_document` + the dense cues (+ navec means and lexicon similarity when `use_navec`)."""
+    """Sparse TF-IDF of `lexical_document` (+ `local_words` when `local`) + the dense cues (+ negation-aware
+    lexicon counts when `negators`; + navec means when `navec_means` and lexicon similarity when `use_navec`)."""
 
-    def __init__(self, lexicon: dict[str, Sequence[str]], use_navec: bool = True, min_df: int = 2) -> None:
+    # v1 models were pickled before these options existed; the class defaults are v1's behaviour.
+    local = False
+    negators: frozenset[str] = frozenset()
+    navec_means = True
+    dense_weight = 1.0
+
+    def __init__(self, lexicon: dict[str, Sequence[str]], use_navec: bool = True, min_df: int = 2,
+                 local: bool = False, negators: Sequence[str] = (), navec_means: bool = True,
+                 dense_weight: float = 1.0) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.lexicon = {kind: frozenset(words) for kind, words in lexicon.items()}
-        self.use_navec = use_navec
+        self.use_navec, self.local, self.negators = use_navec, local, frozenset(negators)
+        self.navec_means, self.dense_weight = navec_means, dense_weight
         self.tfidf = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), min_df=min_df,
                                      sublinear_tf=True, lowercase=False)
 
+    def document(self, view: PairView) -> str:
+        words = lexical_document(view)
+        return words + " " + " ".join(local_words(view, self.negators)) if self.local else words
+
     def fit(self, views: Sequence[PairView]) -> "Featuriser":
-        self.tfidf.fit([lexical_document(v) for v in views])
+        self.tfidf.fit([self.document(v) for v in views])
         return self
 
     def transform(self, views: Sequence[PairView]):
         from scipy.sparse import csr_matrix, hstack
 
-        tfidf = self.tfidf.transform([lexical_document(v) for v in views])
+        tfidf = self.tfidf.transform([self.document(v) for v in views])
         fixed = np.array([self.fixed_features(v) for v in views], dtype=np.float32).reshape(len(views), -1)
-        return hstack([tfidf, csr_matrix(fixed)]).tocsr()
+        return hstack([tfidf, csr_matrix(fixed * self.dense_weight)]).tocsr()
 
     def fixed_features(self, view: PairView) -> np.ndarray:
         """The features that need no fitting, cached by the view's content (cross-validation repeats them)."""
         key = (tuple((t.start, t.end, t.lemma, t.pos) for t in view.tokens), tuple(view.a), tuple(view.b),
-               tuple(view.other), self.use_navec, tuple(sorted((k, hash(v)) for k, v in self.lexicon.items())))
+               tuple(view.other), self.use_navec, self.navec_means, self.negators,
+               tuple(sorted((k, hash(v)) for k, v in self.lexicon.items())))
         return _fixed_features(key, view, self)
 
 
@@ -197,8 +320,12 @@ def _fixed_features(key, view: PairView, featuriser: "Featuriser") -> np.ndarray
     cached = _FIXED_CACHE.get(key)
     if cached is None:
         parts = [np.asarray(dense_cues(view, featuriser.lexicon), dtype=np.float32)]
+        if featuriser.negators:
+            parts += [np.asarray(negation_aware_counts(tokens, featuriser.lexicon, featuriser.negators), dtype=np.float32)
+                      for tokens in (view.tokens, between_tokens(view))]
         if featuriser.use_navec:
-            parts += [navec_features(view), np.asarray(lexicon_similarity(view, featuriser.lexicon), dtype=np.float32)]
+            parts += [navec_features(view)] if featuriser.navec_means else []
+            parts += [np.asarray(lexicon_similarity(view, featuriser.lexicon), dtype=np.float32)]
         cached = np.concatenate(parts)
         if len(_FIXED_CACHE) >= 4096:
             _FIXED_CACHE.pop(next(iter(_FIXED_CACHE)))
@@ -211,40 +338,79 @@ _FIXED_CACHE: dict = {}
 
 # --- the model ---------------------------------------------------------------------------------
 
+NONE = "none"  # the joint model's label of a pair that does not interact
+MODES = ("two-stage", "joint")
+
+
 class DyadModel:
-    """Two logistic regressions over one featuriser: interacts (binary) and tone (3-way)."""
+    """Logistic regressions over featurisers. `two-stage` (v1): "interacts" (binary) and tone (3-way, trained on
+    interacting pairs) over one featuriser. `joint`: one 4-way regression (none / cooperative / neutral /
+    conflictual) answers "interacts" as 1 - P(none). Either may take its tone from a separate tone regression
+    over its own featuriser (`tone_featuriser`), trained on the interacting pairs only."""
 
     def __init__(self, featuriser: Featuriser, interacts, tone, tone_scores: dict[str, float],
-                 threshold: float = 0.5) -> None:
+                 threshold: float = 0.5, mode: str = "two-stage", tone_featuriser: Featuriser | None = None) -> None:
         self.featuriser, self.interacts, self.tone = featuriser, interacts, tone
         self.tone_scores, self.threshold = tone_scores, threshold
+        self.mode, self.tone_featuriser = mode, tone_featuriser
 
     @classmethod
     def fit(cls, views: Sequence[PairView], interacts: Sequence[bool], tones: Sequence[str | None],
             scores: Sequence[float | None], lexicon: dict[str, Sequence[str]], use_navec: bool = True,
-            C_interacts: float = 1.0, C_tone: float = 1.0, seed: int = 0, threshold: float = 0.5) -> "DyadModel":
-        """Fit on annotated pair views; the tone regression sees only the interacting pairs."""
+            C_interacts: float = 1.0, C_tone: float = 1.0, seed: int = 0, threshold: float = 0.5,
+            mode: str = "two-stage", features: dict | None = None, tone_features: dict | None = None) -> "DyadModel":
+        """Fit on annotated pair views. `features` / `tone_features` are extra Featuriser options (local,
+        negators, navec_means, dense_weight); with `tone_features` the tone regression gets its own featuriser."""
         from sklearn.linear_model import LogisticRegression
 
-        featuriser = Featuriser(lexicon, use_navec=use_navec).fit(views)
+        if mode not in MODES:
+            raise ValueError(f"dyads: mode {mode!r} is not one of {MODES}")
+        featuriser = Featuriser(lexicon, use_navec=use_navec, **(features or {})).fit(views)
         x = featuriser.transform(views)
         regression = lambda C: LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=seed)  # noqa: E731
-        interacts_model = regression(C_interacts).fit(x, np.asarray(interacts, dtype=int))
+        if mode == "joint":
+            labels = [tone if flag else NONE for flag, tone in zip(interacts, tones)]
+            interacts_model = regression(C_interacts).fit(x, labels)
+        else:
+            interacts_model = regression(C_interacts).fit(x, np.asarray(interacts, dtype=int))
         rows = [i for i, flag in enumerate(interacts) if flag]
-        tone_model = regression(C_tone).fit(x[rows], [tones[i] for i in rows])
-        return cls(featuriser, interacts_model, tone_model, mean_score_by_tone(tones, scores), threshold)
+        tone_featuriser, tone_model = None, None
+        if tone_features is not None:
+            tone_featuriser = Featuriser(lexicon, use_navec=use_navec, **tone_features).fit([views[i] for i in rows])
+            tone_model = regression(C_tone).fit(tone_featuriser.transform([views[i] for i in rows]),
+                                                [tones[i] for i in rows])
+        elif mode == "two-stage":
+            tone_model = regression(C_tone).fit(x[rows], [tones[i] for i in rows])
+        return cls(featuriser, interacts_model, tone_model, mean_score_by_tone(tones, scores), threshold, mode,
+                   tone_featuriser)
+
+    def probabilities(self, views: Sequence[PairView]) -> tuple[np.ndarray, np.ndarray]:
+        """P(interacts) per view and the tone probabilities (columns in TONES order)."""
+        x = self.featuriser.transform(views)
+        classes = list(self.interacts.classes_)
+        raw = self.interacts.predict_proba(x)
+        if getattr(self, "mode", "two-stage") == "joint":
+            p_interacts = 1.0 - raw[:, classes.index(NONE)]
+            p_tone = raw[:, [classes.index(t) for t in TONES]]
+            p_tone = p_tone / np.maximum(p_tone.sum(axis=1, keepdims=True), 1e-12)
+        else:
+            p_interacts = raw[:, classes.index(1)]
+        if self.tone is not None:
+            tone_featuriser = getattr(self, "tone_featuriser", None) or self.featuriser
+            tone_x = x if tone_featuriser is self.featuriser else tone_featuriser.transform(views)
+            tone_classes = list(self.tone.classes_)
+            p_tone = self.tone.predict_proba(tone_x)[:, [tone_classes.index(t) for t in TONES]]
+        return p_interacts, p_tone
 
     def predict(self, views: Sequence[PairView]) -> list[Prediction]:
         if not views:
             return []
-        x = self.featuriser.transform(views)
-        p_interacts = self.interacts.predict_proba(x)[:, list(self.interacts.classes_).index(1)]
-        p_tone = self.tone.predict_proba(x)
+        p_interacts, p_tone = self.probabilities(views)
         out = []
         for p, row in zip(p_interacts, p_tone):
-            tone_proba = dict(zip(self.tone.classes_, map(float, row)))
+            tone_proba = dict(zip(TONES, map(float, row)))
             tone = max(tone_proba, key=tone_proba.get)
-            score = sum(tone_proba[t] * self.tone_scores[t] for t in tone_proba)
+            score = sum(tone_proba[t] * self.tone_scores.get(t, 0.0) for t in tone_proba)
             interacts = bool(p >= self.threshold)
             out.append(Prediction(interacts, float(p), tone if interacts else None, tone_proba,
                                   round(float(score), 4) if interacts else None))
@@ -255,7 +421,8 @@ class DyadModel:
 
         folder.mkdir(parents=True, exist_ok=True)
         joblib.dump({"featuriser": self.featuriser, "interacts": self.interacts, "tone": self.tone,
-                     "tone_scores": self.tone_scores, "threshold": self.threshold}, folder / "model.joblib", compress=3)
+                     "tone_scores": self.tone_scores, "threshold": self.threshold, "mode": self.mode,
+                     "tone_featuriser": self.tone_featuriser}, folder / "model.joblib", compress=3)
 
     @classmethod
     def load(cls, folder: str | Path) -> "DyadModel":
@@ -264,7 +431,8 @@ class DyadModel:
         folder = Path(folder)
         check_format(folder)
         parts = joblib.load(folder / "model.joblib")
-        return cls(parts["featuriser"], parts["interacts"], parts["tone"], parts["tone_scores"], parts["threshold"])
+        return cls(parts["featuriser"], parts["interacts"], parts["tone"], parts["tone_scores"], parts["threshold"],
+                   parts.get("mode", "two-stage"), parts.get("tone_featuriser"))
 
 
 def mean_score_by_tone(tones: Sequence[str | None], scores: Sequence[float | None]) -> dict[str, float]:
@@ -277,8 +445,8 @@ def mean_score_by_tone(tones: Sequence[str | None], scores: Sequence[float | Non
 
 def check_format(folder: Path) -> dict:
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{folder}: dyads model format {meta.get('format_version')!r}, expected {FORMAT_VERSION}")
+    if meta.get("format_version") not in READABLE_FORMATS:
+        raise ValueError(f"{folder}: dyads model format {meta.get('format_version')!r}, expected one of {READABLE_FORMATS}")
     return meta
 
 

@@ -7,6 +7,7 @@ stays. Person names inflect word by word in one gender: "Ильхама Алие
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import morph
 
@@ -17,6 +18,7 @@ AGREEING = {"ADJF", "PRTF", "NUMR"}
 VERBATIM = {"DATE", "TIME", "MONEY", "PERCENT", "NUMBER", "ORDINAL", "AGE", "DISTANCE", "PENALTY"}
 
 
+@lru_cache(maxsize=50_000)  # news repeats its names; every mention is normalised
 def normal_form(text: str, type: str) -> str:
     """The nominative of a mention `text` of NEREL `type` ("PERSON" inflects as a personal name)."""
     if type in VERBATIM:
@@ -61,12 +63,13 @@ def person_forms(words: list[re.Match]) -> list[str]:
     return [person_word(t, gender, case) for t in texts]
 
 
-def name_parses(word: str) -> list:
+@lru_cache(maxsize=50_000)  # asked for each of 12 gender/case readings of each word
+def name_parses(word: str) -> tuple:
     """Readings that can be part of a personal name: animate nouns and adjectives ("Навроцкого"), not
     places or things (pymorphy3 guesses unknown words as indeclinable place names or common nouns)."""
-    return [p for p in morph.parses(word.lower())
-            if (p.tag.POS == "NOUN" and "anim" in p.tag or p.tag.POS == "ADJF") and "Geox" not in p.tag
-            and (p.is_known or "Fixd" not in p.tag)]
+    return tuple(p for p in morph.parses(word.lower())
+                 if (p.tag.POS == "NOUN" and "anim" in p.tag or p.tag.POS == "ADJF") and "Geox" not in p.tag
+                 and (p.is_known or "Fixd" not in p.tag))
 
 
 def fits(parse, gender: str, case: str) -> bool:

@@ -16,13 +16,16 @@ from pipeline.stages.segment import Segment, analyse_tokens
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("BILAT_CORPORA", REPO.parent / "shared" / "corpora"))
 ANNOTATIONS = REPO / "corpora" / "annotations" / "dyads.jsonl"
-MODEL = REPO / "models" / "dyads" / "v1"
 SAMPLE = CORPORA / "samples" / "dayaz_2025-10-20_az_kz.txt"
 TONES = {"cooperative", "neutral", "conflictual"}
 FIELDS = {"corpus", "doc_id", "sent_start", "sent_end", "a", "b", "interacts", "tone", "score", "split"}
 
 needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason=f"shared corpora not found at {CORPORA} (set BILAT_CORPORA)")
-needs_model = pytest.mark.skipif(not (MODEL / "model.joblib").is_file(), reason="models/dyads/v1 not trained")
+# every trained version must keep the stage's behaviour (v1 is the default; v2 the improved candidate)
+MODELS = [pytest.param(REPO / "models" / "dyads" / version, id=version,
+                       marks=pytest.mark.skipif(not (REPO / "models" / "dyads" / version / "model.joblib").is_file(),
+                                                reason=f"models/dyads/{version} not trained"))
+          for version in ("v1", "v2")]
 
 
 def annotation_rows() -> list[dict]:
@@ -77,6 +80,77 @@ def test_actor_mentions_are_masked():
     assert masked_lemmas(view) == ["_ACT_", "ввести", "санкция", "против", "_ACT_", "."]
 
 
+def span(text: str, mention: str) -> tuple[int, int]:
+    start = text.index(mention)
+    return start, start + len(mention)
+
+
+@pytest.mark.parametrize("text, a, b, pattern", [
+    ("Переговоры между США и Кубой возобновились.", "США", "Кубой", "pat:between"),
+    ("Россия подписала соглашение с Китаем.", "Россия", "Китаем", "pat:with"),
+    ("США ввели санкции против Кубы.", "США", "Кубы", "pat:against"),
+    ("В России и Казахстане прошли выборы.", "России", "Казахстане", "pat:list"),
+])
+def test_local_words_name_the_pattern_joining_the_mentions(text, a, b, pattern):
+    from pipeline.dyads import local_words
+
+    words = local_words(PairView(analyse_tokens(text), a=[span(text, a)], b=[span(text, b)]), frozenset({"не"}))
+    assert pattern in words
+    assert not ({"pat:between", "pat:with", "pat:against", "pat:list"} - {pattern}) & set(words)
+
+
+def test_local_words_mark_the_negated_governing_verb():
+    from pipeline.dyads import local_words
+
+    text = "Франция не поддержала Германию."
+    view = PairView(analyse_tokens(text), a=[span(text, "Франция")], b=[span(text, "Германию")])
+    words = local_words(view, frozenset({"не"}))
+    assert {"gv:поддержать", "gvneg:поддержать", "neg:поддержать"} <= set(words)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Франция поддержала Германию.", [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+    ("Франция не поддержала Германию.", [0.0, 1.0, 0.0, 0.0, 0.0, 0.0]),
+    ("Франция не ввела санкции, но осудила Германию.", [0.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
+])
+def test_lexicon_counts_set_negated_cues_apart(text, expected):
+    from pipeline.dyads import negation_aware_counts
+
+    lexicon = {"cooperative": frozenset({"поддержать"}), "neutral": frozenset(), "conflictual": frozenset({"осудить"})}
+    assert negation_aware_counts(analyse_tokens(text), lexicon, frozenset({"не"})) == expected
+
+
+def test_lexicon_data_file_has_every_kind_and_negators():
+    from pipeline.dyads import LEXICON_KINDS, load_lexicon
+
+    data = load_lexicon(REPO / "pipeline" / "data" / "dyads.toml")
+    assert set(data["lexicon"]) == set(LEXICON_KINDS) and "не" in data["negators"]
+    assert not set(data["lexicon"]["cooperative"]) & set(data["lexicon"]["conflictual"])
+
+
+@pytest.mark.parametrize("mode, tone", [("two-stage", None), ("joint", None), ("joint", {"local": True}),
+                                        ("two-stage", {"local": True, "navec_means": False})])
+def test_model_modes_fit_save_and_load(tmp_path, mode, tone):
+    from pipeline.dyads import FORMAT_VERSION, DyadModel
+
+    rows = [("Россия подписала соглашение с Китаем.", "Россия", "Китаем", True, "cooperative", 0.5),
+            ("США ввели санкции против Кубы.", "США", "Кубы", True, "conflictual", -0.5),
+            ("Франция провела переговоры с Германией.", "Франция", "Германией", True, "neutral", 0.0),
+            ("В России и Казахстане прошли выборы.", "России", "Казахстане", False, None, None)] * 3
+    views = [PairView(analyse_tokens(t), a=[span(t, a)], b=[span(t, b)]) for t, a, b, *_ in rows]
+    lexicon = {"cooperative": ["соглашение"], "neutral": ["переговоры"], "conflictual": ["санкция"]}
+    model = DyadModel.fit(views, [r[3] for r in rows], [r[4] for r in rows], [r[5] for r in rows], lexicon,
+                          use_navec=False, mode=mode, features={"local": True, "negators": ["не"]},
+                          tone_features=tone, threshold=0.5)
+    (tmp_path / "meta.json").write_text(json.dumps({"format_version": FORMAT_VERSION}), encoding="utf-8")
+    model.save(tmp_path)
+    loaded = DyadModel.load(tmp_path)
+    predictions = loaded.predict(views[:4])
+    assert [p.interacts for p in predictions] == [True, True, True, False]
+    assert [p.tone for p in predictions[:2]] == ["cooperative", "conflictual"]
+    assert all(abs(sum(p.tone_proba.values()) - 1) < 1e-6 for p in predictions)
+
+
 def prediction(interacts: bool, tone: str, score: float) -> Prediction:
     proba = {t: (0.8 if t == tone else 0.1) for t in TONES}
     return Prediction(interacts, 0.9 if interacts else 0.1, tone if interacts else None, proba, score if interacts else None)
@@ -109,8 +183,8 @@ def entities_for(text: str, mentions: list[tuple[str, str]]) -> list[dict]:
     return out
 
 
-@needs_model
-def test_stage_finds_cooperation_and_ignores_a_list():
+@pytest.mark.parametrize("model", MODELS)
+def test_stage_finds_cooperation_and_ignores_a_list(model):
     from pipeline.stages.dyads import Dyads
 
     text = ("Азербайджан и Казахстан подписали соглашение о стратегическом партнёрстве и договорились расширить "
@@ -119,7 +193,7 @@ def test_stage_finds_cooperation_and_ignores_a_list():
     Segment().process(doc)
     doc.fields["entities"] = entities_for(text, [("Азербайджан", "AZE"), ("Казахстан", "KAZ"),
                                                  ("России", "RUS"), ("Казахстане", "KAZ")])
-    Dyads(model=str(MODEL)).process(doc)
+    Dyads(model=str(model)).process(doc)
     dyads = {tuple(d["actors"]): d for d in doc.fields["dyads"]}
     assert dyads[("AZE", "KAZ")]["tone"] == "cooperative"
     assert dyads[("AZE", "KAZ")]["evidence"] == [{"start": doc.sents[0].start, "end": doc.sents[0].end}]
@@ -127,27 +201,27 @@ def test_stage_finds_cooperation_and_ignores_a_list():
     assert set(doc.fields) == {"entities", "dyads"}
 
 
-@needs_model
-def test_stage_writes_nothing_without_two_actors():
+@pytest.mark.parametrize("model", MODELS)
+def test_stage_writes_nothing_without_two_actors(model):
     from pipeline.stages.dyads import Dyads
 
     doc = Doc(id="one", text="Казахстан провёл выборы.")
     Segment().process(doc)
     doc.fields["entities"] = entities_for(doc.text, [("Казахстан", "KAZ")])
-    Dyads(model=str(MODEL)).process(doc)
+    Dyads(model=str(model)).process(doc)
     assert doc.fields["dyads"] == []
 
 
-@needs_model
+@pytest.mark.parametrize("model", MODELS)
 @pytest.mark.skipif(not SAMPLE.is_file(), reason=f"sample article not found at {SAMPLE}")
-def test_sample_article_azerbaijan_kazakhstan_is_cooperative():
+def test_sample_article_azerbaijan_kazakhstan_is_cooperative(model):
     from pipeline.stages.dyads import Dyads
     from pipeline.stages.entities import Entities
 
     doc = Doc(id="sample", text=SAMPLE.read_text(encoding="utf-8"))
     Segment().process(doc)
     Entities().process(doc)
-    Dyads(model=str(MODEL)).process(doc)
+    Dyads(model=str(model)).process(doc)
     dyads = {tuple(d["actors"]): d for d in doc.fields["dyads"]}
     assert dyads[("AZE", "KAZ")]["tone"] == "cooperative"
     assert dyads[("AZE", "KAZ")]["score"] > 0

@@ -1,8 +1,8 @@
 """Train the dyad model (interacts + tone) on our read-labelled pairs and write models/dyads/vN.
 
 Every candidate in configs/dyads.toml is cross-validated on train with folds grouped by document
-(no document's sentences on both sides); the best by mean of out-of-fold interacts-F1 and tone
-accuracy is refit on all of train, its "interacts" threshold is the lowest whose out-of-fold
+(no document's sentences on both sides); the best by out-of-fold interacts recall at the precision-reaching
+threshold plus tone accuracy (`selection_score`) is refit on all of train, its "interacts" threshold is the lowest whose out-of-fold
 precision reaches `min_precision`, and every candidate is also scored on dev for the record.
 The model folder gets model.joblib, meta.json (data checksums, config, CV and dev metrics, speed)
 and a README.md model card generated from meta.json.
@@ -55,8 +55,28 @@ def targets(examples: list[dict]) -> tuple[list[bool], list, list]:
 def fit(views, examples: list[dict], candidate: dict, config: dict, seed: int):
     from pipeline.dyads import DyadModel
 
-    return DyadModel.fit(views, *targets(examples), config["lexicon"], use_navec=candidate["use_navec"],
-                         C_interacts=candidate["C_interacts"], C_tone=candidate["C_tone"], seed=seed)
+    lexicon, negators = candidate_lexicon(candidate, config)
+    features = {"local": candidate.get("local", False), "negators": negators,
+                "navec_means": candidate.get("navec_means", True)}
+    tone = candidate.get("tone")
+    tone_features = None if tone is None else {"local": tone.get("local", False), "negators": negators,
+                                               "navec_means": tone.get("navec_means", True),
+                                               "dense_weight": tone.get("dense_weight", 1.0)}
+    return DyadModel.fit(views, *targets(examples), lexicon, use_navec=candidate["use_navec"],
+                         C_interacts=candidate["C_interacts"], C_tone=candidate["C_tone"], seed=seed,
+                         mode=candidate.get("mode", "two-stage"), features=features, tone_features=tone_features)
+
+
+def candidate_lexicon(candidate: dict, config: dict) -> tuple[dict, list[str]]:
+    """The candidate's cue lexicon and negators: its `lexicon` data file (pipeline/data/dyads.toml), else the
+    config's inline [lexicon] without negation handling (v1)."""
+    from pipeline import paths
+    from pipeline.dyads import load_lexicon
+
+    if "lexicon" not in candidate:
+        return config["lexicon"], []
+    data = load_lexicon(paths.resolve(candidate["lexicon"]))
+    return data["lexicon"], data.get("negators", [])
 
 
 def out_of_fold(views, examples: list[dict], candidate: dict, config: dict, seed: int) -> list:
@@ -114,11 +134,19 @@ def select(views, train: list[dict], config: dict, seed: int, log) -> tuple[dict
         results.append({**candidate, "cv_interacts_f1": metrics["interacts"]["f1"],
                         "cv_tone_accuracy": metrics["tone_accuracy_gold_interacting"], "threshold": threshold,
                         "cv_precision_at_threshold": at_threshold["precision"],
-                        "cv_recall_at_threshold": at_threshold["recall"]})
+                        "cv_recall_at_threshold": at_threshold["recall"],
+                        "min_precision": config["model"]["min_precision"]})
         log(f"cv {candidate['name']:<24} interacts F1 {metrics['interacts']['f1']:.3f} "
             f"tone {metrics['tone_accuracy_gold_interacting']:.3f} threshold {threshold}")
-    best = max(results, key=lambda r: r["cv_interacts_f1"] + r["cv_tone_accuracy"])
+    best = max(results, key=selection_score)
     return best, results
+
+
+def selection_score(result: dict) -> float:
+    """What the targets ask for: out-of-fold recall at the precision-reaching threshold plus tone accuracy
+    (a candidate whose out-of-fold precision never reaches min_precision scores its recall as 0)."""
+    reaches = result["cv_precision_at_threshold"] >= result["min_precision"]
+    return (result["cv_recall_at_threshold"] if reaches else 0.0) + result["cv_tone_accuracy"]
 
 
 def train_default(train, dev, train_views, dev_views, config: dict, seed: int, log) -> tuple:
