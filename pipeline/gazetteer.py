@@ -19,7 +19,6 @@ their nominative entries; a capitalised name only matches capitalised text ("Ð¨Ñ
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import morph, paths
+from .config import read_toml
 
 GAZETTEER_DIR = paths.CONFIGS / "gazetteer"
 TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -148,7 +148,7 @@ class Gazetteer:
     def load(cls, extra: Iterable[str | Path] = ()) -> "Gazetteer":
         """The bundled gazetteer, extended by the user's TOML files (same layout) in `extra`."""
         files = sorted(GAZETTEER_DIR.glob("*.toml")) + [paths.resolve(p) for p in extra]
-        return cls.from_tables([tomllib.loads(Path(f).read_text(encoding="utf-8")) for f in files])
+        return cls.from_tables([read_toml(f) for f in files])
 
     @classmethod
     def from_tables(cls, tables: list[dict]) -> "Gazetteer":

@@ -10,12 +10,12 @@ thousands separator: Russian news writes decimals with a comma, and "12.500 че
 from __future__ import annotations
 
 import re
-import tomllib
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from . import morph
+from .config import read_toml
 
 TABLES = Path(__file__).resolve().parent / "data" / "figures.toml"
 
@@ -34,8 +34,7 @@ THOUSANDS_GROUP_RE = re.compile(r"\d{3}(?:[.,]\d+)?")
 
 @lru_cache(maxsize=1)
 def tables() -> dict:
-    with TABLES.open("rb") as file:
-        return tomllib.load(file)
+    return read_toml(TABLES)
 
 
 def as_number(value: Decimal) -> int | float:

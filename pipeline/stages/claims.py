@@ -23,7 +23,6 @@ form is widened to the fullest name of the same person in the document ("Лав�
 from __future__ import annotations
 
 import re
-import tomllib
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import morph
+from ..config import read_toml
 from ..record import Doc, Span, Token
 from ..registry import Stage, register
 
@@ -95,8 +95,7 @@ class Rules:
 
 @lru_cache(maxsize=4)
 def load_rules(path: str = str(RULES_PATH)) -> Rules:
-    with open(path, "rb") as handle:
-        return Rules(tomllib.load(handle))
+    return Rules(read_toml(path))
 
 
 # --- quoted spans and sentences -------------------------------------------------------------------

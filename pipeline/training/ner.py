@@ -10,7 +10,6 @@ import hashlib
 import random
 import sys
 import time
-import tomllib
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,9 +17,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..config import read_toml
+
 
 def load_config(path: Path, epochs: int | None) -> dict:
-    config = tomllib.loads(path.read_text(encoding="utf-8"))
+    config = read_toml(path)
     if epochs is not None:
         config["training"]["epochs"] = epochs
     return config

@@ -22,18 +22,18 @@ def command(
     """Train entity sentiment, write weights + meta.json + README.md model card, print dev F1_PN."""
     import sys
     import time
-    import tomllib
 
     import numpy as np
 
     from corpora import rusentne
 
     from .. import paths
+    from ..config import read_toml
     from ..scoring.sentiment import evaluate
     from ..sentiment import SentimentModel, decide, mentions_from_frame, tune_offsets
 
     started = time.time()
-    settings = tomllib.loads(paths.resolve(config).read_text())
+    settings = read_toml(paths.resolve(config))
     seed = settings["seed"] if seed < 0 else seed
     folder = paths.resolve(output)
     train = rusentne.load("train").to_pandas()

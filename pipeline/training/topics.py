@@ -33,12 +33,10 @@ LABELLING = (
 
 
 def read_config(path: str | Path) -> dict:
-    import tomllib
-
     from pipeline import paths
+    from pipeline.config import read_toml
 
-    with open(paths.resolve(path), "rb") as file:
-        return tomllib.load(file)
+    return read_toml(paths.resolve(path))
 
 
 def load_rows(annotations: Path, root: Path, split: str, limit: int | None, lemmatise: bool = True) -> list[dict]:
