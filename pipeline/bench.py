@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 
 def documents(folder: Path, limit: int | None) -> list[tuple[str, str]]:
-    from .ingest import Source, directory_sources, read
+    from .ingest import directory_sources, read
 
     docs = [item for source in directory_sources(folder) for item in read(source) if not isinstance(item, dict)]
     return [(doc.id, doc.text) for doc in docs[:limit]]
@@ -73,7 +73,8 @@ def natasha_engine() -> Callable[[str], Any]:
     return run
 
 
-def bilat_engine(config: str | None) -> Callable[[str], Any]:
+def bilat_engine(config: str | None, stage_seconds: dict[str, float]) -> Callable[[str], Any]:
+    """The configured pipeline, timed stage by stage into `stage_seconds`."""
     from .config import load_config
     from .ingest import txt_doc
     from .pipe import Pipeline
@@ -81,7 +82,13 @@ def bilat_engine(config: str | None) -> Callable[[str], Any]:
     pipeline = Pipeline(load_config(config))
 
     def run(text: str) -> Any:
-        return pipeline([txt_doc(text, "bench")])
+        doc = txt_doc(text, "bench")
+        for stage in pipeline.stages:
+            started = time.perf_counter()
+            stage([doc])
+            name = stage.registered_name
+            stage_seconds[name] = stage_seconds.get(name, 0.0) + time.perf_counter() - started
+        return doc.record()
 
     return run
 
@@ -89,9 +96,11 @@ def bilat_engine(config: str | None) -> Callable[[str], Any]:
 def measure(engine: str, folder: Path, limit: int | None, config: str | None, repeat: int) -> dict[str, Any]:
     docs = documents(folder, limit)
     started = time.perf_counter()
-    run = natasha_engine() if engine == "natasha" else bilat_engine(config)
+    stage_seconds: dict[str, float] = {}
+    run = natasha_engine() if engine == "natasha" else bilat_engine(config, stage_seconds)
     run("Загрузка моделей завершена.")
     load_s = time.perf_counter() - started
+    stage_seconds.clear()
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
@@ -106,6 +115,8 @@ def measure(engine: str, folder: Path, limit: int | None, config: str | None, re
         "docs_per_s": round(len(docs) / best, 2),
         "load_s": round(load_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "stage_ms_per_doc": {name: round(1000 * seconds / repeat / max(len(docs), 1), 1)
+                             for name, seconds in stage_seconds.items()},
     }
 
 
@@ -124,6 +135,8 @@ def run_bench(folder: Path, limit: int | None = None, config: Path | None = None
               for r in rows]
     ratio = rows[0]["docs_per_s"] / rows[1]["docs_per_s"]
     lines.append(f"throughput ratio bilat/natasha: {ratio:.2f}x ({rows[0]['docs']} documents, {folder})")
+    lines.append("bilat per stage, ms/document:")
+    lines += [f"  {name:14} {ms:8.1f}" for name, ms in rows[0]["stage_ms_per_doc"].items()]
     return "\n".join(lines)
 
 

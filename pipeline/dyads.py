@@ -202,10 +202,9 @@ def negation_aware_counts(tokens: Sequence[Any], lexicon: dict[str, frozenset[st
 
 def load_lexicon(path: str | Path) -> dict:
     """The cue lexicon data file (pipeline/data/dyads.toml): {"lexicon": {kind: [lemmas]}, "negators": [...]}."""
-    import tomllib
+    from .config import read_toml
 
-    with open(path, "rb") as file:
-        return tomllib.load(file)
+    return read_toml(path)
 
 
 def dense_cues(view: PairView, lexicon: dict[str, frozenset[str]]) -> list[float]:

@@ -29,12 +29,10 @@ LABELLING = (
 # --- data ---------------------------------------------------------------------------------------
 
 def read_config(path: str | Path) -> dict:
-    import tomllib
-
     from pipeline import paths
+    from pipeline.config import read_toml
 
-    with open(paths.resolve(path), "rb") as file:
-        return tomllib.load(file)
+    return read_toml(paths.resolve(path))
 
 
 def load_examples(root: Path, annotations: Path, limit: int | None) -> tuple[list[dict], list[dict]]:
