@@ -97,3 +97,15 @@ def test_cli_progress_bar_on_multi_document_runs(tmp_path):
         (tmp_path / f"{i}.txt").write_text(f"Новость {i}.", encoding="utf-8")
     done = run_bilat("analyze", str(tmp_path), "--config", str(LIGHT_CONFIG), "-o", str(tmp_path / "o.jsonl"))
     assert "3/3" in done.stderr and "doc/s" in done.stderr
+
+
+def test_cli_sentiment_tsv_round_trip(tmp_path):
+    rows = ["sentence\tentity\tentity_tag\tentity_pos_start_rel\tentity_pos_end_rel\tlabel",
+            "Президент похвалил Казахстан за щедрую помощь.\tКазахстан\tCOUNTRY\t19\t28\t1",
+            "Суд обвинил министра в хищении.\tминистра\tPROFESSION\t12\t20\t-1"]
+    (tmp_path / "in.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    done = run_bilat("sentiment", str(tmp_path / "in.tsv"), "-o", str(tmp_path / "out.tsv"), "--backend", "sklearn")
+    assert done.returncode == 0, done.stderr
+    out = (tmp_path / "out.tsv").read_text(encoding="utf-8").splitlines()
+    assert out[0].split("\t")[:5] == rows[0].split("\t")[:5] and len(out) == 3
+    assert all(line.split("\t")[-1] in {"-1", "0", "1"} for line in out[1:])
