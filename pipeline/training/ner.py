@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -18,6 +17,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..config import read_toml
+from . import invocation
 
 
 def load_config(path: Path, epochs: int | None) -> dict:
@@ -238,7 +238,7 @@ def command(
         "data": {"train": data_record(train_path, limit_docs), "dev": data_record(dev_path, limit_docs)},
         "config": cfg,
         "seed": seed,
-        "command": " ".join(["bilat train ner"] + sys.argv[1:]),
+        "command": invocation("ner"),
     }
     history, best = [], None
     for epoch in range(1, cfg["training"]["epochs"] + 1):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+from . import invocation
+
 DEFAULT_CONFIG = "configs/sentiment.toml"
 
 
@@ -194,7 +196,7 @@ def build_meta(folder, settings, seed, backend, base_model, member_names, metric
         "seed": seed,
         "backend": backend,
         "base_model": base_model or None,
-        "command": " ".join(["bilat train sentiment", *argv[1:]]),
+        "command": invocation("sentiment"),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "size_bytes": folder_size(folder),
         "inference_rows_per_second": speed,
