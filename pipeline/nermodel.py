@@ -11,6 +11,8 @@ load from natasha's wheel, so a model folder stays a few MB.
 """
 from __future__ import annotations
 
+import warnings
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,7 +232,9 @@ ENCODERS = {"lstm": LSTMEncoder, "cnn": ConvEncoder}
 class NerNet(nn.Module):
     def __init__(self, navec, n_chars: int, n_layers: int, config: dict) -> None:
         super().__init__()
-        self.word = NavecEmbedding(navec)
+        with warnings.catch_warnings():  # slovnet wraps navec's read-only arrays; they are never written
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            self.word = NavecEmbedding(navec)
         self.shape = nn.Embedding(len(SHAPES) + 1, config["shape_dim"], padding_idx=0)
         self.char = CharCNN(n_chars, config["char_dim"], config["char_filters"])
         # slovnet_dim > 0: natasha's PER/ORG/LOC tags are an input (the tagger then runs slovnet first)

@@ -145,3 +145,8 @@ def test_nerel_dev_country_linking_accuracy():
 
     accuracy, errors = evaluate(dev)
     assert accuracy >= 0.97, errors
+
+
+def test_tagger_span_of_only_punctuation_is_dropped(gazetteer):
+    found = entities("«Газпром» заявил о новых поставках.", gazetteer, [(0, 1, "ORGANIZATION"), (1, 8, "ORGANIZATION")])
+    assert "" not in found and found["Газпром"][0] == "ORGANIZATION"

@@ -83,6 +83,8 @@ def merge(text: str, spans, matches: list[Match]) -> list[Mention]:
     mentions, taken = [], []
     for start, end, type in spans:
         start, end = trim(text, start, end)
+        if start >= end:
+            continue  # nothing but quotes or brackets
         inside = matches[bisect_left(starts, start):bisect_right(starts, end - 1)]
         whole = next((m for m in inside if (m.start, m.end) == (start, end)), None)
         if whole is None and glued(text, start, end, inside):
