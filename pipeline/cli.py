@@ -1,7 +1,7 @@
 """The `bilat` command line: analyze, train, evaluate, sentiment, bench, validate."""
 from __future__ import annotations
 
-import sys
+from functools import wraps
 from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
@@ -109,6 +109,17 @@ def bench(
     typer.echo(run_bench(folder, limit=limit, config=config, repeat=repeat))
 
 
+def one_line_errors(command):
+    """Errors users can hit end the command with their one-line message and exit 2, no traceback."""
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except BilatError as error:
+            fail(error)
+    return run
+
+
 def register_task_commands() -> None:
     """Training/evaluation commands live beside their models; a task without a module is not offered."""
     for group, package, tasks in ((train_app, "training", TRAINABLE), (evaluate_app, "scoring", EVALUABLE)):
@@ -119,7 +130,7 @@ def register_task_commands() -> None:
                 if error.name == f"{__package__}.{package}.{task}":
                     continue
                 raise
-            group.command(task)(module.command)
+            group.command(task)(one_line_errors(module.command))
 
 
 def register_sentiment_command() -> None:
@@ -128,7 +139,7 @@ def register_sentiment_command() -> None:
     except ModuleNotFoundError:
         return
     if hasattr(module, "predict_command"):
-        app.command("sentiment")(module.predict_command)
+        app.command("sentiment")(one_line_errors(module.predict_command))
 
 
 register_task_commands()

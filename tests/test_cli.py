@@ -109,3 +109,8 @@ def test_cli_sentiment_tsv_round_trip(tmp_path):
     out = (tmp_path / "out.tsv").read_text(encoding="utf-8").splitlines()
     assert out[0].split("\t")[:5] == rows[0].split("\t")[:5] and len(out) == 3
     assert all(line.split("\t")[-1] in {"-1", "0", "1"} for line in out[1:])
+
+
+def test_cli_training_never_overwrites_a_shipped_version():
+    done = run_bilat("train", "dyads", "--output", "models/dyads/v1")
+    assert done.returncode == 2 and "E103" in done.stderr and "Traceback" not in done.stderr

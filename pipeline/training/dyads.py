@@ -16,6 +16,8 @@ from typing import Optional
 
 import typer
 
+from pipeline.training import new_version
+
 LABELLING = (
     "Every pair was labelled by a person reading the sentence, under corpora/guidelines/dyads.md: interacts yes/no, "
     "tone (cooperative/neutral/conflictual) and a Goldstein-like score (±0.5, ±0.8/-0.9 for strong cooperation or "
@@ -314,7 +316,7 @@ def write_meta_and_card(folder: Path, meta: dict) -> None:
 
 def command(
     config: str = typer.Option("configs/dyads.toml", help="training configuration (TOML)"),
-    output: str = typer.Option("models/dyads/v1", help="model folder to write"),
+    output: str = typer.Option("models/dyads/v3", help="model folder to write (a new version)"),
     seed: int = typer.Option(13, help="seed for the regressions"),
     backend: str = typer.Option("default", help="default (TF-IDF/navec + logistic regression) or hf (fine-tuned local transformer)"),
     base_model: Optional[str] = typer.Option(None, help="hf backend: local folder of the base transformer"),
@@ -335,7 +337,7 @@ def command(
     random.seed(seed)
     np.random.seed(seed)
     settings = read_config(config)
-    root, out = Path(corpora) if corpora else paths.corpora_dir(), paths.resolve(output)
+    root, out = Path(corpora) if corpora else paths.corpora_dir(), new_version(paths.resolve(output))
     annotations = paths.resolve(settings["data"]["annotations"])
     train, dev = load_examples(root, annotations, limit)
     log = lambda line: typer.echo(line, err=True)  # noqa: E731

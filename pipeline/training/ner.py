@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..config import read_toml
-from . import invocation
+from . import invocation, new_version
 
 
 def load_config(path: Path, epochs: int | None) -> dict:
@@ -172,7 +172,7 @@ Weights {meta['size_bytes'] / 1e6:.1f} MB. Tagging the dev texts in one thread
 
 ```python
 from pipeline.ner import load_tagger
-tagger = load_tagger("models/ner/v1")
+tagger = load_tagger("models/ner/v2")
 tagger(["МВД Киргизии сообщило ..."])  # [[(start, end, NEREL type), ...]]
 ```
 """
@@ -193,7 +193,7 @@ def write_model(folder: Path, model, dev_docs: list[dict], meta: dict) -> None:
 
 def command(
     config: Annotated[str, typer.Option(help="training config (TOML)")] = "configs/ner.toml",
-    output: Annotated[str, typer.Option(help="model folder to write")] = "models/ner/v1",
+    output: Annotated[str, typer.Option(help="model folder to write (a new version)")] = "models/ner/v3",
     seed: Annotated[int, typer.Option(help="random seed (shuffling, initialisation, dropout)")] = 13,
     train_dir: Annotated[Optional[str], typer.Option(help="brat folder; default: the config's, under the shared corpora")] = None,
     dev_dir: Annotated[Optional[str], typer.Option(help="brat folder for model selection")] = None,
@@ -228,7 +228,7 @@ def command(
     optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg["training"]["lr"])
     rng = random.Random(seed)
 
-    folder = resolve(output)
+    folder = new_version(resolve(output))
     meta = {
         "id": f"ner/{folder.name}",
         "format_version": nermodel.FORMAT_VERSION,

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import typer
 
-from . import invocation
+from . import invocation, new_version
 
 DEFAULT_CONFIG = "configs/sentiment.toml"
 
 
 def command(
     config: str = typer.Option(DEFAULT_CONFIG, help="training configuration (TOML)"),
-    output: str = typer.Option("models/sentiment/v1", help="model folder to write"),
+    output: str = typer.Option("models/sentiment/v2", help="model folder to write (a new version)"),
     seed: int = typer.Option(-1, help="random seed; -1 takes the config's"),
     backend: str = typer.Option("default", help="default: the config's members; hf: fine-tune --base-model"),
     base_model: str = typer.Option("", help="local Hugging Face checkpoint folder (backend hf)"),
@@ -37,7 +37,7 @@ def command(
     started = time.time()
     settings = read_toml(paths.resolve(config))
     seed = settings["seed"] if seed < 0 else seed
-    folder = paths.resolve(output)
+    folder = new_version(paths.resolve(output))
     train = rusentne.load("train").to_pandas()
     dev = rusentne.load("dev").to_pandas()
     inner, held = holdout_split(train, settings["train"]["holdout"], seed)

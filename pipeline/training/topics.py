@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from pipeline.training import new_version
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -390,7 +392,7 @@ def train_hf(train: list[dict], dev: list[dict], config: dict, seed: int, output
 
 def command(
     config: str = typer.Option("configs/topics.toml", help="training configuration (TOML)"),
-    output: str = typer.Option("models/topics/v1", help="model folder to write"),
+    output: str = typer.Option("models/topics/v2", help="model folder to write (a new version)"),
     seed: int = typer.Option(13, help="seed for the folds, the regressions and the hf run"),
     backend: str = typer.Option("default", help="default (TF-IDF/navec + logistic regression) or hf (transformer)"),
     base_model: Optional[str] = typer.Option(None, help="hf backend: local folder of the base transformer"),
@@ -411,7 +413,7 @@ def command(
     random.seed(seed)
     np.random.seed(seed)
     settings = read_config(config)
-    root, out = Path(corpora) if corpora else paths.corpora_dir(), paths.resolve(output)
+    root, out = Path(corpora) if corpora else paths.corpora_dir(), new_version(paths.resolve(output))
     annotations = paths.resolve(settings["data"]["annotations"])
     train, dev = (load_rows(annotations, root, split, limit, backend == "default") for split in ("train", "dev"))
     typer.echo(f"train {len(train)} documents, dev {len(dev)} documents", err=True)
