@@ -16,6 +16,7 @@ from typing import Optional
 
 import typer
 
+from pipeline.config import read_toml
 from pipeline.training import new_version
 
 LABELLING = (
@@ -29,13 +30,6 @@ LABELLING = (
 
 
 # --- data ---------------------------------------------------------------------------------------
-
-def read_config(path: str | Path) -> dict:
-    from pipeline import paths
-    from pipeline.config import read_toml
-
-    return read_toml(paths.resolve(path))
-
 
 def load_examples(root: Path, annotations: Path, limit: int | None) -> tuple[list[dict], list[dict]]:
     """Train and dev examples with text and actor spans; pairs whose actors the finder no longer sees are dropped."""
@@ -336,7 +330,7 @@ def command(
         raise typer.BadParameter(f"unknown backend {backend!r}: default or hf")
     random.seed(seed)
     np.random.seed(seed)
-    settings = read_config(config)
+    settings = read_toml(paths.resolve(config))
     root, out = Path(corpora) if corpora else paths.corpora_dir(), new_version(paths.resolve(output))
     annotations = paths.resolve(settings["data"]["annotations"])
     train, dev = load_examples(root, annotations, limit)

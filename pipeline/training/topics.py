@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from pipeline.config import read_toml
 from pipeline.training import new_version
 
 if TYPE_CHECKING:
@@ -32,13 +33,6 @@ LABELLING = (
 
 
 # --- data ---------------------------------------------------------------------------------------
-
-
-def read_config(path: str | Path) -> dict:
-    from pipeline import paths
-    from pipeline.config import read_toml
-
-    return read_toml(paths.resolve(path))
 
 
 def load_rows(annotations: Path, root: Path, split: str, limit: int | None, lemmatise: bool = True) -> list[dict]:
@@ -412,7 +406,7 @@ def command(
     warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
     random.seed(seed)
     np.random.seed(seed)
-    settings = read_config(config)
+    settings = read_toml(paths.resolve(config))
     root, out = Path(corpora) if corpora else paths.corpora_dir(), new_version(paths.resolve(output))
     annotations = paths.resolve(settings["data"]["annotations"])
     train, dev = (load_rows(annotations, root, split, limit, backend == "default") for split in ("train", "dev"))
