@@ -46,21 +46,32 @@ def inflected(parse, grammemes: set[str]) -> str | None:
 
 
 # --- person names ------------------------------------------------------------------------------
-# A name is read in one gender and one case for all its words: "Кира Стармера" is Кир Стармер in the
-# genitive (both words fit), the ties going to the masculine, as in most news. Words pymorphy3 does
-# not know as names lose the case ending of a masculine noun ("Рааба" -> "Рааб").
+# A name is read in one gender and one case for all its words, the surname (the last word) deciding
+# between readings that fit equally many words ("Кира Стармера" is Кир Стармер in the genitive), then
+# the masculine, as in most news. Words pymorphy3 does not know lose a case ending of the chosen
+# gender ("Рааба" -> "Рааб", "Соной" -> "Сона"). Women's surnames ending in a consonant and foreign
+# names ending in a vowel other than -а/-я/-и do not decline ("Соной Ованнисян", "Буффье").
 
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 # (case ending, nominative ending) of masculine names: Рааба, Кароля, Гарсии, Раабу, Раабом, Игорем
 MASCULINE_ENDINGS = {"gent": (("ии", "ия"), ("а", ""), ("я", "ь")), "accs": (("ию", "ия"), ("а", ""), ("я", "ь")),
                      "datv": (("ии", "ия"), ("у", ""), ("ю", "ь")), "ablt": (("ией", "ия"), ("ом", ""), ("ем", "ь")),
                      "loct": (("ии", "ия"), ("е", ""))}
+FEMININE_ENDINGS = {"gent": (("ии", "ия"), ("ы", "а"), ("и", "я")), "accs": (("ию", "ия"), ("у", "а"), ("ю", "я")),
+                    "datv": (("ии", "ия"), ("е", "а")), "ablt": (("ией", "ия"), ("ой", "а"), ("ей", "я")),
+                    "loct": (("ии", "ия"), ("е", "а"))}
+ENDINGS = {"masc": MASCULINE_ENDINGS, "femn": FEMININE_ENDINGS}
+# endings long enough to count as evidence for a reading when pymorphy3 has none for the word
+TELLING_ENDINGS = {"ией", "ии", "ию", "ом", "ем", "ой", "ей"}
+INDECLINABLE_VOWELS = tuple("еоуюэ")
+CONSONANT_FINAL = re.compile(r"[бвгджзйклмнпрстфхцчшщь]$")
 
 
 def person_forms(words: list[re.Match]) -> list[str]:
     texts = [w.group() for w in words]
     gender, case = person_reading(texts)
-    return [person_word(t, gender, case) for t in texts]
+    last = max((i for i, t in enumerate(texts) if t[:1].isupper()), default=-1)
+    return [person_word(t, gender, case, surname=i == last) for i, t in enumerate(texts)]
 
 
 @lru_cache(maxsize=50_000)  # asked for each of 12 gender/case readings of each word
@@ -69,40 +80,78 @@ def name_parses(word: str) -> tuple:
     places or things (pymorphy3 guesses unknown words as indeclinable place names or common nouns)."""
     return tuple(p for p in morph.parses(word.lower())
                  if (p.tag.POS == "NOUN" and "anim" in p.tag or p.tag.POS == "ADJF") and "Geox" not in p.tag
-                 and (p.is_known or "Fixd" not in p.tag))
+                 and (p.is_known or "Fixd" not in p.tag) and not is_unlikely_guess(p, word))
 
 
-def fits(parse, gender: str, case: str) -> bool:
-    return parse.tag.case == case and parse.tag.number != "plur" and (
-        parse.tag.gender == gender or "ms-f" in parse.tag or "Fixd" in parse.tag)
+def is_unlikely_guess(parse, word: str) -> bool:
+    """A guessed nominative noun in -ой ("Соной": real -ой names such as Толстой are known adjectives)
+    or a guessed masculine nominative in -а/-я ("Рааба", "Стармера": an oblique case is likelier)."""
+    if parse.is_known or parse.tag.POS != "NOUN" or parse.tag.case != "nomn":
+        return False
+    word = word.lower()
+    return word.endswith("ой") or parse.tag.gender == "masc" and word.endswith(("а", "я"))
+
+
+def is_foreign_indeclinable(word: str) -> bool:
+    """An unknown name ending in -е, -о, -у, -ю, -э: "Буффье", "Ханнеле", "Нуртлеу" (pymorphy3
+    would guess "Буффье" as the dative of "Буффья")."""
+    parses = morph.parses(word.lower())
+    return word.lower().endswith(INDECLINABLE_VOWELS) and not any(
+        p.is_known or p.tag.POS == "ADJF" for p in parses)  # "Навроцкого" is an adjective's genitive
+
+
+def fits(parse, gender: str, case: str, word: str = "", surname: bool = False) -> bool:
+    if parse.tag.number == "plur":
+        return False
+    if (surname and gender == "femn" and "masc" in parse.tag and parse.tag.case == "nomn" and "Name" not in parse.tag
+            and CONSONANT_FINAL.search(word.lower())):
+        return True  # a woman's surname in a consonant keeps its form in every case: "Соной Ованнисян"
+    return parse.tag.case == case and (parse.tag.gender == gender or "ms-f" in parse.tag or "Fixd" in parse.tag)
+
+
+def fitting_parses(word: str, gender: str, case: str, surname: bool = False) -> list:
+    return [p for p in name_parses(word) if fits(p, gender, case, word, surname)]
+
+
+def fits_by_ending(word: str, gender: str, case: str) -> bool:
+    """For a word without readings: does it end in a telling case ending of this gender and case?"""
+    return not name_parses(word) and any(
+        word.lower().endswith(ending) and len(word) > len(ending) + 1
+        for ending, _ in ENDINGS[gender].get(case, ()) if ending in TELLING_ENDINGS)
 
 
 def person_reading(texts: list[str]) -> tuple[str, str]:
     """The (gender, case) under which most words of the name have a reading, the first name (the best
     known word) and proper readings counting first."""
+    names = [t for t in texts if t[:1].isupper() and not is_foreign_indeclinable(t)]
+
     def score(reading):
         gender, case = reading
-        fitting = [[p for p in name_parses(t) if fits(p, gender, case)] for t in texts if t[:1].isupper()]
+        fitting = [fitting_parses(t, gender, case, surname=i == len(names) - 1) for i, t in enumerate(names)]
+        count = sum(bool(f) or fits_by_ending(t, gender, case) for t, f in zip(names, fitting))
+        surname_fits = len(names) > 1 and bool(fitting[-1])
         proper = sum(any(any(tag in p.tag for tag in PERSON_TAGS) for p in f) for f in fitting)
-        # a first name pymorphy3 reads one way with confidence decides: "Анастасия Удальцова" is a woman
-        # in the nominative, not Анастасий Удальцов in the genitive ("Кароля", "Никола" are not decisive)
-        decisive = bool(fitting) and max((p.score for p in fitting[0]), default=0.0) >= 0.5
-        return sum(map(bool, fitting)), proper, decisive, gender == "masc", \
+        # a first name pymorphy3 knows and reads one way with confidence decides: "Анастасия Удальцова"
+        # is a woman in the nominative, not Анастасий Удальцов in the genitive ("Кароля", "Никола", and
+        # guesses such as "Джейхуна", are not decisive)
+        decisive = bool(fitting) and max((p.score for p in fitting[0] if p.is_known), default=0.0) >= 0.5
+        return count, surname_fits, proper, decisive, gender == "masc", \
             bool(fitting and fitting[0]), case == "nomn"
     return max(((g, c) for g in ("masc", "femn") for c in CASES), key=score)
 
 
-def person_word(word: str, gender: str, case: str) -> str:
-    if not word[:1].isupper():
-        return word  # particles: "бен", "фон дер", "да"
-    fitting = [p for p in name_parses(word) if fits(p, gender, case)]
+def person_word(word: str, gender: str, case: str, surname: bool = False) -> str:
+    if not word[:1].isupper() or is_foreign_indeclinable(word):
+        return word  # particles ("бен", "фон дер", "да") and "Буффье"
+    fitting = fitting_parses(word, gender, case, surname)
     fitting.sort(key=lambda p: not any(tag in p.tag for tag in PERSON_TAGS))
     if fitting:
-        return word if "Fixd" in fitting[0].tag else inflected(fitting[0], {"nomn", "sing"}) or word
-    if gender == "masc":
-        for ending, nominative in MASCULINE_ENDINGS.get(case, ()):
-            if word.lower().endswith(ending) and len(word) > len(ending) + 1:
-                return word[: -len(ending)] + nominative
+        if "Fixd" in fitting[0].tag or fitting[0].tag.gender != gender and "ms-f" not in fitting[0].tag:
+            return word
+        return inflected(fitting[0], {"nomn", "sing"}) or word
+    for ending, nominative in ENDINGS[gender].get(case, ()):
+        if word.lower().endswith(ending) and len(word) > len(ending) + 1:
+            return word[: -len(ending)] + nominative
     return word
 
 

@@ -22,6 +22,17 @@ from pipeline.normal import normal_form
     ("Игорем Сечиным", "PERSON", "Игорь Сечин"),
     ("Ираклия Кобахидзе", "PERSON", "Ираклий Кобахидзе"),
     ("Урсулы фон дер Ляйен", "PERSON", "Урсула фон дер Ляйен"),
+    # the surname decides between readings; unknown feminine names lose a feminine ending
+    ("Кира Стармера", "PERSON", "Кир Стармер"),
+    ("Джейхуна Байрамова", "PERSON", "Джейхун Байрамов"),
+    ("Джорджией Мелони", "PERSON", "Джорджия Мелони"),
+    # women's surnames in a consonant and foreign names in -е/-о/-у do not decline
+    ("Соной Ованнисян", "PERSON", "Сона Ованнисян"),
+    ("Ангелы Меркель", "PERSON", "Ангела Меркель"),
+    ("Буффье", "PERSON", "Буффье"),
+    ("Ханнеле Туркиной", "PERSON", "Ханнеле Туркина"),
+    ("Мурата Нуртлеу", "PERSON", "Мурат Нуртлеу"),
+    ("Пашиняном", "PERSON", "Пашинян"),
     ("Баку", "CITY", "Баку"),
     ("Азербайджаном", "COUNTRY", "Азербайджан"),
     ("Белого дома", "ORGANIZATION", "Белый дом"),
