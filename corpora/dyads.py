@@ -12,13 +12,16 @@ import json
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from razdel import sentenize, tokenize
 
 from pipeline import morph, paths
 
 ANNOTATIONS = paths.REPO_ROOT / "corpora" / "annotations" / "dyads.jsonl"
+# Train-only pairs of a second labelling round: sentences with four or five actors, and sentences whose pair
+# needs a capital or a demonym ("Москва и Киев", "американцы"; rows with "finder": "extended"); see the guideline.
+ROUND2_ANNOTATIONS = paths.REPO_ROOT / "corpora" / "annotations" / "dyads_round2.jsonl"
 CONFIG = paths.CONFIGS / "dyads.toml"
 TONES = ("cooperative", "neutral", "conflictual")
 DOCUMENT_FOLDERS = {"nerel/train": "*.txt", "nerel/dev": "*.txt", "factrueval/devset": "book_*.txt"}
@@ -53,13 +56,14 @@ def actor_names() -> dict[tuple[str, ...], str]:
     return names
 
 
-def find_actor_mentions(text: str) -> list[tuple[int, int, str]]:
+def find_actor_mentions(text: str, finder: str = "acting") -> list[tuple[int, int, str]]:
     """(start, end, code) of actor mentions: state names (`find_state_names`) and the project gazetteer's
     acting mentions (adjectives "российско-", state bodies "Кремль", office holders, organisations),
-    i.e. the mentions the entities stage gives an `actor` at run time."""
+    i.e. the mentions the entities stage gives an `actor` at run time. `finder="extended"` also takes
+    capitals and demonyms ("Москва", "американцы"), whatever their role in the sentence."""
     names = scan_names(text)
     vetoed = [(s, e) for s, e, code in names if not code]
-    found = {(s, e): code for s, e, code in gazetteer_mentions(text)
+    found = {(s, e): code for s, e, code in gazetteer_mentions(text, FINDER_KINDS[finder])
              if not any(s < e2 and s2 < e for s2, e2 in vetoed)}
     for s, e, code in names:
         if not code:
@@ -70,13 +74,15 @@ def find_actor_mentions(text: str) -> list[tuple[int, int, str]]:
 
 
 GAZETTEER_KINDS = frozenset({"country", "adjective", "organisation", "body", "person"})
+# The finder an annotation row names ("finder" field; rows without one used "acting").
+FINDER_KINDS = {"acting": GAZETTEER_KINDS, "extended": GAZETTEER_KINDS | {"capital", "demonym"}}
 
 
-def gazetteer_mentions(text: str) -> list[tuple[int, int, str]]:
+def gazetteer_mentions(text: str, kinds: frozenset[str] = GAZETTEER_KINDS) -> list[tuple[int, int, str]]:
     from pipeline.gazetteer import default_gazetteer
 
     return [(m.start, m.end, m.entry.actor) for m in default_gazetteer().match(text)
-            if m.entry.kind in GAZETTEER_KINDS and m.entry.actor]
+            if m.entry.kind in kinds and m.entry.actor]
 
 
 def find_state_names(text: str) -> list[tuple[int, int, str]]:
@@ -130,7 +136,10 @@ def document_sentences(corpus: str, text: str) -> list[tuple[int, int]]:
 
 # --- the annotations as a dataset -------------------------------------------------------------
 
-def read_annotations(path: Path = ANNOTATIONS) -> list[dict]:
+def read_annotations(path: Path | Sequence[Path] = ANNOTATIONS) -> list[dict]:
+    """The rows of one annotation file, or of several in order."""
+    if not isinstance(path, (str, Path)):
+        return [row for one in path for row in read_annotations(one)]
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -141,9 +150,11 @@ def attach_text(rows: list[dict], root: Path) -> list[dict]:
     examples = []
     for row in rows:
         sentence = texts[row["corpus"], row["doc_id"]][row["sent_start"]:row["sent_end"]]
-        mentions = find_actor_mentions(sentence)
+        mentions = find_actor_mentions(sentence, row.get("finder", "acting"))
         examples.append({
             **row,
+            "finder": row.get("finder", "acting"),
+            "annotator": row.get("annotator", ""),
             "text": sentence,
             "a_spans": [[s, e] for s, e, code in mentions if code == row["a"]],
             "b_spans": [[s, e] for s, e, code in mentions if code == row["b"]],
@@ -152,8 +163,9 @@ def attach_text(rows: list[dict], root: Path) -> list[dict]:
     return examples
 
 
-def load(root: Path | None = None, path: Path = ANNOTATIONS, limit: int | None = None):
-    """The dyad annotations as a `datasets.DatasetDict` with "train" and "dev" splits (the first `limit` of each)."""
+def load(root: Path | None = None, path: Path | Sequence[Path] = ANNOTATIONS, limit: int | None = None):
+    """The dyad annotations (one file or several) as a `datasets.DatasetDict` with "train" and "dev" splits
+    (the first `limit` of each)."""
     import datasets
 
     rows = read_annotations(path)

@@ -22,7 +22,11 @@ Format 2 (models/dyads/v2) adds, as options of the same classes:
 - `mode="joint"`: one 4-way regression (none / cooperative / neutral / conflictual), P(interacts) = 1 - P(none);
 - a separate tone regression over its own featuriser (`tone_featuriser`).
 
-v1 folders still load (READABLE_FORMATS) and behave as before.
+Format 3 (models/dyads/v3) adds options measured there: `clause` (a second featuriser over the pair's clause,
+`clause_view`), `sentiment` (the sentiment model's sklearn member rating each actor; ~10x the stage's budget) and
+a rule prior (`prior_weight`: tone probabilities times the clause's lexicon-cue distribution, `lexicon_prior`).
+
+v1 and v2 folders still load (READABLE_FORMATS) and behave as before.
 
     model = DyadModel.load("models/dyads/v1")
     model.predict([PairView(tokens, a=[(s, e)], b=[(s, e)])])   # [Prediction(interacts, p, tone, score)]
@@ -40,8 +44,8 @@ from typing import Any, Sequence
 import numpy as np
 
 TONES = ("cooperative", "neutral", "conflictual")
-FORMAT_VERSION = 2  # 2: joint mode, separate tone featuriser, pair-local words, negation-aware lexicon
-READABLE_FORMATS = (1, 2)  # a v1 folder loads as a two-stage model with v1's features
+FORMAT_VERSION = 3  # 2: joint mode, separate tone featuriser, pair-local words, negation-aware lexicon; 3: clause featuriser
+READABLE_FORMATS = (1, 2, 3)  # a v1 folder loads as a two-stage model with v1's features
 ACTOR_MASK, OTHER_MASK = "_ACT_", "_OTH_"
 # Tokens that, alone between two mentions, make them a list ("России и Казахстана", "США, Канады").
 LIST_WORDS = frozenset({"и", ",", "или", "а", "также", "либо"})
@@ -270,24 +274,56 @@ def navec_features(view: PairView) -> np.ndarray:
     return np.concatenate([mean_navec(words), mean_navec(between)])
 
 
+# --- the pair's clause (v3) -------------------------------------------------------------------------
+# Outside the stretch between the two mentions (always kept, lists need its commas), a clause ends at punctuation
+# or before a word that opens a new clause: "Сербия не поддержала санкции против России, введённые из-за…" keeps
+# the participle out of the pair's clause.
+CLAUSE_BOUNDS = frozenset({".", ",", ";", ":", "—", "–", "!", "?", "(", ")", "«", "»", '"', "„", "“", "”"})
+CLAUSE_OPENERS = frozenset({"но", "однако", "а", "хотя", "тогда", "когда", "который", "что", "чтобы", "если",
+                            "поскольку", "потому"})
+
+
+def clause_view(view: PairView) -> PairView:
+    """The view cut to the clause around the closest two mentions (the whole view when one is missing)."""
+    gap = closest_gap(view)
+    if gap is None:
+        return view
+    tokens = list(view.tokens)
+    first = max((i for i, t in enumerate(tokens) if t.end <= gap[0]), default=0)
+    last = min((i for i, t in enumerate(tokens) if t.start >= gap[1]), default=len(tokens) - 1)
+    while first > 0 and not _opens_clause(tokens[first - 1], view):
+        first -= 1
+    while last + 1 < len(tokens) and not _opens_clause(tokens[last + 1], view):
+        last += 1
+    return PairView(tokens[first:last + 1], view.a, view.b, view.other)
+
+
+def _opens_clause(token, view: PairView) -> bool:
+    return token.text in CLAUSE_BOUNDS or (token.lemma in CLAUSE_OPENERS and _outside_mentions(token, view))
+
+
 class Featuriser:
     """Sparse TF-IDF of `lexical_document` (+ `local_words` when `local`) + the dense cues (+ negation-aware
     lexicon counts when `negators`; + navec means when `navec_means` and lexicon similarity when `use_navec`)."""
 
     # v1 models were pickled before these options existed; the class defaults are v1's behaviour.
     local = False
+    clause = None  # v3: a second featuriser over the pair's clause (`clause_view`), its columns appended
+    sentiment: str | None = None  # v3: a sentiment model folder whose sklearn member rates each actor
     negators: frozenset[str] = frozenset()
     navec_means = True
     dense_weight = 1.0
 
     def __init__(self, lexicon: dict[str, Sequence[str]], use_navec: bool = True, min_df: int = 2,
                  local: bool = False, negators: Sequence[str] = (), navec_means: bool = True,
-                 dense_weight: float = 1.0) -> None:
+                 dense_weight: float = 1.0, clause: bool = False, sentiment: str | None = None) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.lexicon = {kind: frozenset(words) for kind, words in lexicon.items()}
         self.use_navec, self.local, self.negators = use_navec, local, frozenset(negators)
         self.navec_means, self.dense_weight = navec_means, dense_weight
+        self.clause = Featuriser(lexicon, use_navec, min_df, local, negators, navec_means, dense_weight) if clause else None
+        self.sentiment = sentiment
         self.tfidf = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), min_df=min_df,
                                      sublinear_tf=True, lowercase=False)
 
@@ -297,6 +333,8 @@ class Featuriser:
 
     def fit(self, views: Sequence[PairView]) -> "Featuriser":
         self.tfidf.fit([self.document(v) for v in views])
+        if self.clause is not None:
+            self.clause.fit([clause_view(v) for v in views])
         return self
 
     def transform(self, views: Sequence[PairView]):
@@ -304,12 +342,15 @@ class Featuriser:
 
         tfidf = self.tfidf.transform([self.document(v) for v in views])
         fixed = np.array([self.fixed_features(v) for v in views], dtype=np.float32).reshape(len(views), -1)
-        return hstack([tfidf, csr_matrix(fixed * self.dense_weight)]).tocsr()
+        parts = [tfidf, csr_matrix(fixed * self.dense_weight)]
+        if self.clause is not None:
+            parts.append(self.clause.transform([clause_view(v) for v in views]))
+        return hstack(parts).tocsr()
 
     def fixed_features(self, view: PairView) -> np.ndarray:
         """The features that need no fitting, cached by the view's content (cross-validation repeats them)."""
         key = (tuple((t.start, t.end, t.lemma, t.pos) for t in view.tokens), tuple(view.a), tuple(view.b),
-               tuple(view.other), self.use_navec, self.navec_means, self.negators,
+               tuple(view.other), self.use_navec, self.navec_means, self.negators, getattr(self, "sentiment", None),
                tuple(sorted((k, hash(v)) for k, v in self.lexicon.items())))
         return _fixed_features(key, view, self)
 
@@ -325,14 +366,66 @@ def _fixed_features(key, view: PairView, featuriser: "Featuriser") -> np.ndarray
         if featuriser.use_navec:
             parts += [navec_features(view)] if featuriser.navec_means else []
             parts += [np.asarray(lexicon_similarity(view, featuriser.lexicon), dtype=np.float32)]
+        if getattr(featuriser, "sentiment", None):
+            parts += [pair_sentiment(view, featuriser.sentiment)]
         cached = np.concatenate(parts)
-        if len(_FIXED_CACHE) >= 4096:
+        if len(_FIXED_CACHE) >= 8192:
             _FIXED_CACHE.pop(next(iter(_FIXED_CACHE)))
         _FIXED_CACHE[key] = cached
     return cached
 
 
 _FIXED_CACHE: dict = {}
+
+
+# --- what the sentiment model and the lexicon say (v3 options) -----------------------------------
+
+@lru_cache(maxsize=2)
+def sentiment_member(folder: str):
+    """The fast (sklearn) member of an entity-sentiment model (pipeline.sentiment), loaded once per folder."""
+    from . import paths
+    from .sentiment import SentimentModel
+
+    return SentimentModel.load(paths.resolve(folder)).restricted_to("sklearn")
+
+
+def sentence_of(view: PairView) -> tuple[str, int]:
+    """The sentence rebuilt from the view's tokens (whitespace as spaces) and the offset of its first character."""
+    start = view.tokens[0].start
+    chars = [" "] * (view.tokens[-1].end - start)
+    for t in view.tokens:
+        chars[t.start - start:t.end - start] = t.text
+    return "".join(chars), start
+
+
+def pair_sentiment(view: PairView, folder: str) -> np.ndarray:
+    """Sentiment toward each actor (negative/neutral/positive, mean over its mentions); the pair is unordered,
+    so per class the higher and the lower of the two actors' probabilities."""
+    from .sentiment import Mention
+
+    if not view.tokens or not view.a or not view.b:
+        return np.zeros(6, dtype=np.float32)
+    text, offset = sentence_of(view)
+    member = sentiment_member(folder)
+    per_actor = np.array([member.predict_proba([Mention(text, s - offset, e - offset, "COUNTRY") for s, e in spans])
+                          .mean(axis=0) for spans in (view.a, view.b)])
+    return np.concatenate([per_actor.max(axis=0), per_actor.min(axis=0)]).astype(np.float32)
+
+
+def lexicon_prior(view: PairView, lexicon: dict[str, frozenset[str]], negators: frozenset[str],
+                  smoothing: float = 0.5) -> np.ndarray:
+    """A rule's tone distribution (TONES order): the un-negated cue words of each kind in the pair's clause,
+    smoothed; a clause without cues gives the uniform distribution."""
+    lemmas = [t.lemma for t in clause_view(view).tokens]
+    counts = np.array([sum(1 for i, w in enumerate(lemmas) if w in lexicon[kind] and not (i and lemmas[i - 1] in negators))
+                       for kind in TONES], dtype=float) + smoothing
+    return counts / counts.sum()
+
+
+def with_prior(p_tone: np.ndarray, priors: np.ndarray, weight: float) -> np.ndarray:
+    """Classifier probabilities times the rule prior to the power `weight`, renormalised."""
+    mixed = p_tone * priors ** weight
+    return mixed / mixed.sum(axis=1, keepdims=True)
 
 
 # --- the model ---------------------------------------------------------------------------------
@@ -348,18 +441,21 @@ class DyadModel:
     over its own featuriser (`tone_featuriser`), trained on the interacting pairs only."""
 
     def __init__(self, featuriser: Featuriser, interacts, tone, tone_scores: dict[str, float],
-                 threshold: float = 0.5, mode: str = "two-stage", tone_featuriser: Featuriser | None = None) -> None:
+                 threshold: float = 0.5, mode: str = "two-stage", tone_featuriser: Featuriser | None = None,
+                 prior_weight: float = 0.0) -> None:
         self.featuriser, self.interacts, self.tone = featuriser, interacts, tone
         self.tone_scores, self.threshold = tone_scores, threshold
-        self.mode, self.tone_featuriser = mode, tone_featuriser
+        self.mode, self.tone_featuriser, self.prior_weight = mode, tone_featuriser, prior_weight
 
     @classmethod
     def fit(cls, views: Sequence[PairView], interacts: Sequence[bool], tones: Sequence[str | None],
             scores: Sequence[float | None], lexicon: dict[str, Sequence[str]], use_navec: bool = True,
             C_interacts: float = 1.0, C_tone: float = 1.0, seed: int = 0, threshold: float = 0.5,
-            mode: str = "two-stage", features: dict | None = None, tone_features: dict | None = None) -> "DyadModel":
+            mode: str = "two-stage", features: dict | None = None, tone_features: dict | None = None,
+            prior_weight: float = 0.0) -> "DyadModel":
         """Fit on annotated pair views. `features` / `tone_features` are extra Featuriser options (local,
-        negators, navec_means, dense_weight); with `tone_features` the tone regression gets its own featuriser."""
+        negators, navec_means, dense_weight, clause, sentiment); with `tone_features` the tone regression gets its
+        own featuriser. `prior_weight` > 0 multiplies the tone probabilities by the lexicon prior to that power."""
         from sklearn.linear_model import LogisticRegression
 
         if mode not in MODES:
@@ -381,7 +477,7 @@ class DyadModel:
         elif mode == "two-stage":
             tone_model = regression(C_tone).fit(x[rows], [tones[i] for i in rows])
         return cls(featuriser, interacts_model, tone_model, mean_score_by_tone(tones, scores), threshold, mode,
-                   tone_featuriser)
+                   tone_featuriser, prior_weight)
 
     def probabilities(self, views: Sequence[PairView]) -> tuple[np.ndarray, np.ndarray]:
         """P(interacts) per view and the tone probabilities (columns in TONES order)."""
@@ -399,6 +495,9 @@ class DyadModel:
             tone_x = x if tone_featuriser is self.featuriser else tone_featuriser.transform(views)
             tone_classes = list(self.tone.classes_)
             p_tone = self.tone.predict_proba(tone_x)[:, [tone_classes.index(t) for t in TONES]]
+        if getattr(self, "prior_weight", 0.0):
+            priors = np.array([lexicon_prior(v, self.featuriser.lexicon, self.featuriser.negators) for v in views])
+            p_tone = with_prior(p_tone, priors, self.prior_weight)
         return p_interacts, p_tone
 
     def predict(self, views: Sequence[PairView]) -> list[Prediction]:
@@ -421,7 +520,8 @@ class DyadModel:
         folder.mkdir(parents=True, exist_ok=True)
         joblib.dump({"featuriser": self.featuriser, "interacts": self.interacts, "tone": self.tone,
                      "tone_scores": self.tone_scores, "threshold": self.threshold, "mode": self.mode,
-                     "tone_featuriser": self.tone_featuriser}, folder / "model.joblib", compress=3)
+                     "tone_featuriser": self.tone_featuriser, "prior_weight": self.prior_weight},
+                    folder / "model.joblib", compress=3)
 
     @classmethod
     def load(cls, folder: str | Path) -> "DyadModel":
@@ -431,7 +531,7 @@ class DyadModel:
         check_format(folder)
         parts = joblib.load(folder / "model.joblib")
         return cls(parts["featuriser"], parts["interacts"], parts["tone"], parts["tone_scores"], parts["threshold"],
-                   parts.get("mode", "two-stage"), parts.get("tone_featuriser"))
+                   parts.get("mode", "two-stage"), parts.get("tone_featuriser"), parts.get("prior_weight", 0.0))
 
 
 def mean_score_by_tone(tones: Sequence[str | None], scores: Sequence[float | None]) -> dict[str, float]:

@@ -7,7 +7,8 @@ from typing import Optional, Sequence
 import typer
 
 NONE = "none"  # the end-to-end label of a pair that does not interact
-END_TO_END = (NONE, "cooperative", "neutral", "conflictual")
+TONES = ("cooperative", "neutral", "conflictual")
+END_TO_END = (NONE, *TONES)
 
 
 def pair_views(examples: Sequence[dict]) -> list:
@@ -43,6 +44,9 @@ def score(gold: Sequence[dict], predictions: Sequence) -> dict:
         "tone_accuracy_end_to_end": round(sum(g == p for g, p in zip(gold_e2e, pred_e2e)) / len(gold), 4) if gold else 0.0,
         "tone_accuracy_predicted_interacting": tone_accuracy_on_predicted(gold, predictions),
         "confusion_end_to_end": confusion(gold_e2e, pred_e2e),
+        "confusion_tone_gold_interacting": confusion([g["tone"] for g, _ in interacting],
+                                                     [max(p.tone_proba, key=p.tone_proba.get) for _, p in interacting],
+                                                     TONES),
     }
 
 
@@ -52,9 +56,9 @@ def tone_accuracy_on_predicted(gold: Sequence[dict], predictions: Sequence) -> f
     return round(sum(p.tone == g["tone"] for g, p in both) / len(both), 4) if both else 0.0
 
 
-def confusion(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[str, int]]:
+def confusion(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str] = END_TO_END) -> dict[str, dict[str, int]]:
     """rows: gold label, columns: predicted label."""
-    return {g: {p: sum(1 for x, y in zip(gold, predicted) if x == g and y == p) for p in END_TO_END} for g in END_TO_END}
+    return {g: {p: sum(1 for x, y in zip(gold, predicted) if x == g and y == p) for p in labels} for g in labels}
 
 
 def format_report(metrics: dict) -> str:
@@ -69,6 +73,9 @@ def format_report(metrics: dict) -> str:
         "confusion (rows gold, columns predicted): " + " ".join(f"{p[:4]:>5}" for p in END_TO_END),
     ]
     lines += [f"  {g:>12} " + " ".join(f"{metrics['confusion_end_to_end'][g][p]:>5}" for p in END_TO_END) for g in END_TO_END]
+    lines.append("tone confusion on gold-interacting pairs (rows gold, columns predicted): "
+                 + " ".join(f"{p[:4]:>5}" for p in TONES))
+    lines += [f"  {g:>12} " + " ".join(f"{metrics['confusion_tone_gold_interacting'][g][p]:>5}" for p in TONES) for g in TONES]
     return "\n".join(lines)
 
 
@@ -78,7 +85,8 @@ def predict_examples(model, examples: Sequence[dict]) -> list:
 
 def command(
     model: str = typer.Option("models/dyads/v1", help="model folder"),
-    annotations: Optional[Path] = typer.Option(None, help="annotation file (default corpora/annotations/dyads.jsonl)"),
+    annotations: Optional[Path] = typer.Option(None, help="annotation file (default: corpora/annotations/dyads.jsonl "
+                                               "and the train-only dyads_round2.jsonl)"),
     split: str = typer.Option("dev", help="train or dev"),
     corpora: Optional[Path] = typer.Option(None, help="shared corpora folder (default $BILAT_CORPORA or ../shared/corpora)"),
 ) -> dict:
@@ -87,7 +95,7 @@ def command(
     from pipeline import paths
     from pipeline.dyads import load_model
 
-    dataset = corpus.load(corpora, annotations or corpus.ANNOTATIONS)
+    dataset = corpus.load(corpora, annotations or (corpus.ANNOTATIONS, corpus.ROUND2_ANNOTATIONS))
     examples = list(dataset[split])
     metrics = score(examples, predict_examples(load_model(paths.resolve(model)), examples))
     typer.echo(format_report(metrics))

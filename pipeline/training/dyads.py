@@ -25,13 +25,15 @@ LABELLING = (
     "violence, 0 for neutral). Candidates are all sentences of NEREL train/dev, factRuEval devset and distinct "
     "RuSentNE sentences in which the actor finder of corpora/dyads.py (pycountry names + aliases + the project "
     "gazetteer's acting mentions) finds two or more actors; no model or keyword rule assigned a label. Dev: whole "
-    "documents shuffled with seed 13 until ~27% of the pairs."
+    "documents shuffled with seed 13 until ~27% of the pairs. A second round (train only, corpora/annotations/"
+    "dyads_round2.jsonl, annotator helper-2026-11-25b) labelled the same way the non-dev sentences with four or five "
+    "actors and those whose pair needs a capital or a demonym as an actor (guideline: \"Second round\")."
 )
 
 
 # --- data ---------------------------------------------------------------------------------------
 
-def load_examples(root: Path, annotations: Path, limit: int | None) -> tuple[list[dict], list[dict]]:
+def load_examples(root: Path, annotations: list[Path], limit: int | None) -> tuple[list[dict], list[dict]]:
     """Train and dev examples with text and actor spans; pairs whose actors the finder no longer sees are dropped."""
     from corpora import dyads as corpus
 
@@ -51,14 +53,33 @@ def fit(views, examples: list[dict], candidate: dict, config: dict, seed: int):
 
     lexicon, negators = candidate_lexicon(candidate, config)
     features = {"local": candidate.get("local", False), "negators": negators,
-                "navec_means": candidate.get("navec_means", True)}
+                "navec_means": candidate.get("navec_means", True), "clause": candidate.get("clause", False),
+                "sentiment": candidate.get("sentiment")}
     tone = candidate.get("tone")
     tone_features = None if tone is None else {"local": tone.get("local", False), "negators": negators,
                                                "navec_means": tone.get("navec_means", True),
-                                               "dense_weight": tone.get("dense_weight", 1.0)}
+                                               "dense_weight": tone.get("dense_weight", 1.0),
+                                               "clause": tone.get("clause", False),
+                                               "sentiment": tone.get("sentiment")}
+    rows = learning_rows(examples, candidate)
+    views, examples = [views[i] for i in rows], [examples[i] for i in rows]
     return DyadModel.fit(views, *targets(examples), lexicon, use_navec=candidate["use_navec"],
                          C_interacts=candidate["C_interacts"], C_tone=candidate["C_tone"], seed=seed,
-                         mode=candidate.get("mode", "two-stage"), features=features, tone_features=tone_features)
+                         mode=candidate.get("mode", "two-stage"), features=features, tone_features=tone_features,
+                         prior_weight=candidate.get("prior_weight", 0.0))
+
+
+LABEL_ROUNDS = ("all", "first")
+
+
+def learning_rows(examples: list[dict], candidate: dict) -> list[int]:
+    """The train pairs a candidate learns from: all (`labels = "all"`, the default) or only the first labelling
+    round's (`labels = "first"`: rows without an annotator), to measure what the second round adds. Scoring is
+    on the same pairs either way (out-of-fold on all of train, and dev)."""
+    labels = candidate.get("labels", "all")
+    if labels not in LABEL_ROUNDS:
+        raise ValueError(f"dyads: candidate {candidate['name']!r}: labels {labels!r} is not one of {LABEL_ROUNDS}")
+    return [i for i, e in enumerate(examples) if labels == "all" or not e.get("annotator")]
 
 
 def candidate_lexicon(candidate: dict, config: dict) -> tuple[dict, list[str]]:
@@ -119,12 +140,14 @@ def select(views, train: list[dict], config: dict, seed: int, log) -> tuple[dict
     from pipeline.scoring.dyads import score
 
     results = []
+    calibration = calibration_rows(train, config["model"].get("calibrate_on", "all"))
     for candidate in config["candidates"]:
         oof = out_of_fold(views, train, candidate, config, seed)
         metrics = score(train, oof)
-        threshold = precision_threshold(train, oof, threshold_grid(config["model"]["threshold_grid"]),
+        held, held_oof = [train[i] for i in calibration], [oof[i] for i in calibration]
+        threshold = precision_threshold(held, held_oof, threshold_grid(config["model"]["threshold_grid"]),
                                         config["model"]["min_precision"])
-        at_threshold = score(train, with_threshold(oof, threshold))["interacts"]
+        at_threshold = score(held, with_threshold(held_oof, threshold))["interacts"]
         results.append({**candidate, "cv_interacts_f1": metrics["interacts"]["f1"],
                         "cv_tone_accuracy": metrics["tone_accuracy_gold_interacting"], "threshold": threshold,
                         "cv_precision_at_threshold": at_threshold["precision"],
@@ -132,13 +155,25 @@ def select(views, train: list[dict], config: dict, seed: int, log) -> tuple[dict
                         "min_precision": config["model"]["min_precision"]})
         log(f"cv {candidate['name']:<24} interacts F1 {metrics['interacts']['f1']:.3f} "
             f"tone {metrics['tone_accuracy_gold_interacting']:.3f} threshold {threshold}")
-    best = max(results, key=selection_score)
-    return best, results
+    return choose(results), results
+
+
+def choose(results: list[dict]) -> dict:
+    """The selectable candidate with the best `selection_score`."""
+    return max((r for r in results if r.get("selectable", True)), key=selection_score)
+
+
+def calibration_rows(train: list[dict], finder: str) -> list[int]:
+    """The train pairs whose out-of-fold predictions set the interacts threshold: all, or those whose actors the
+    named finder found (`calibrate_on = "acting"`: the pairs the stage meets, without the second round's
+    capitals-as-places; see configs/dyads.toml)."""
+    return [i for i, e in enumerate(train) if finder == "all" or e.get("finder", "acting") == finder]
 
 
 def selection_score(result: dict) -> float:
     """What the targets ask for: out-of-fold recall at the precision-reaching threshold plus tone accuracy
-    (a candidate whose out-of-fold precision never reaches min_precision scores its recall as 0)."""
+    (a candidate whose out-of-fold precision never reaches min_precision scores its recall as 0). Candidates with
+    `selectable = false` (measured, but too slow for the stage) are scored and never chosen."""
     reaches = result["cv_precision_at_threshold"] >= result["min_precision"]
     return (result["cv_recall_at_threshold"] if reaches else 0.0) + result["cv_tone_accuracy"]
 
@@ -228,13 +263,30 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def data_meta(annotations: Path, train: list[dict], dev: list[dict]) -> dict:
+def annotation_files(setting: str | list[str]) -> list[Path]:
+    """configs/dyads.toml's [data] annotations: one file or a list (the read-labelled pairs, then extensions)."""
+    from pipeline import paths
+
+    return [paths.resolve(p) for p in ([setting] if isinstance(setting, str) else setting)]
+
+
+def repo_relative(path: Path, root: Path) -> str:
+    """`path` relative to the repository when it is inside it (the card stays machine-independent)."""
+    path = path.resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+
+
+def data_meta(annotations: list[Path], train: list[dict], dev: list[dict]) -> dict:
     from collections import Counter
 
     count = lambda rows: {"pairs": len(rows), "sentences": len({(e["corpus"], e["doc_id"], e["sent_start"]) for e in rows}),  # noqa: E731
                           "documents": len({(e["corpus"], e["doc_id"]) for e in rows}),
                           "labels": dict(Counter(e["tone"] or "none" for e in rows))}
-    return {"annotations": {"path": "corpora/annotations/dyads.jsonl", "sha256": sha256(annotations)},
+    from pipeline import paths
+
+    files = [{"path": repo_relative(p, paths.REPO_ROOT), "sha256": sha256(p)} for p in annotations]
+    added = Counter((e["annotator"], e["tone"] or "none") for e in train if e.get("annotator"))
+    return {"annotations": files, "added_by": {f"{who}/{label}": n for (who, label), n in sorted(added.items())},
             "corpora": {"root": "../shared/corpora", "sources": sorted({e["corpus"] for e in train + dev})},
             "train": count(train), "dev": count(dev), "labelling": LABELLING}
 
@@ -261,8 +313,10 @@ def render_card(meta: dict) -> str:
         f"`{meta['chosen']['name']}`; interacts threshold {meta['chosen']['threshold']}.", "",
         "## How the labels were made", "", data["labelling"], "",
         "## Data", "",
-        f"- annotations: `{data['annotations']['path']}` (sha256 `{data['annotations']['sha256'][:16]}…`), texts from "
-        + ", ".join(data["corpora"]["sources"]),
+        "- annotations: " + ", ".join(f"`{a['path']}` (sha256 `{a['sha256'][:16]}…`)" for a in data["annotations"])
+        + ", texts from " + ", ".join(data["corpora"]["sources"]),
+        *([("- train pairs added in a later labelling round (annotator/label: pairs): "
+            + ", ".join(f"{k} {v}" for k, v in data["added_by"].items()))] if data.get("added_by") else []),
         f"- train: {data['train']['pairs']} pairs in {data['train']['sentences']} sentences ({data['train']['documents']} documents): "
         + ", ".join(f"{k} {v}" for k, v in sorted(data["train"]["labels"].items())),
         f"- dev: {data['dev']['pairs']} pairs in {data['dev']['sentences']} sentences ({data['dev']['documents']} documents): "
@@ -272,13 +326,17 @@ def render_card(meta: dict) -> str:
         f"- tone accuracy on gold-interacting pairs: {dev['tone_accuracy_gold_interacting']}",
         f"- tone accuracy on pairs gold and predicted interacting: {dev['tone_accuracy_predicted_interacting']}",
         f"- end-to-end accuracy (none/cooperative/neutral/conflictual): {dev['tone_accuracy_end_to_end']}", "",
+        *confusion_table(dev),
         "## Approaches compared", "",
+        f"Out-of-fold (CV) figures are on all train pairs; the interacts threshold and its CV P/R on the train pairs "
+        f"named by `calibrate_on = {meta['config']['model'].get('calibrate_on', 'all')!r}`. A candidate marked * was "
+        "measured but is not selectable (too slow for the stage).", "",
         "| candidate | CV interacts F1 | CV tone acc. | threshold | CV P/R at threshold | dev P | dev R | dev tone acc. |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for c in meta["candidates"]:
         d = c["dev"]
-        lines.append(f"| {c['name']} | {c['cv_interacts_f1']} | {c['cv_tone_accuracy']} | {c['threshold']} | "
+        lines.append(f"| {c['name']}{'' if c.get('selectable', True) else ' *'} | {c['cv_interacts_f1']} | {c['cv_tone_accuracy']} | {c['threshold']} | "
                      f"{c['cv_precision_at_threshold']}/{c['cv_recall_at_threshold']} | {d['interacts']['precision']} | "
                      f"{d['interacts']['recall']} | {d['tone_accuracy_gold_interacting']} |")
     lines += [
@@ -297,6 +355,17 @@ def render_card(meta: dict) -> str:
         "- libraries: " + ", ".join(f"{k} {v}" for k, v in meta["libraries"].items()), "",
     ]
     return "\n".join(lines)
+
+
+def confusion_table(metrics: dict) -> list[str]:
+    """The dev tone confusion on gold-interacting pairs as markdown lines (none for a model scored before v3)."""
+    table = metrics.get("confusion_tone_gold_interacting")
+    if not table:
+        return []
+    labels = list(table)
+    return ["Tone on gold-interacting dev pairs (rows gold, columns predicted):", "",
+            "| gold \\ predicted | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|",
+            *[f"| {g} | " + " | ".join(str(table[g][p]) for p in labels) + " |" for g in labels], ""]
 
 
 def write_meta_and_card(folder: Path, meta: dict) -> None:
@@ -332,7 +401,7 @@ def command(
     np.random.seed(seed)
     settings = read_toml(paths.resolve(config))
     root, out = Path(corpora) if corpora else paths.corpora_dir(), new_version(paths.resolve(output))
-    annotations = paths.resolve(settings["data"]["annotations"])
+    annotations = annotation_files(settings["data"]["annotations"])
     train, dev = load_examples(root, annotations, limit)
     log = lambda line: typer.echo(line, err=True)  # noqa: E731
     log(f"train {len(train)} pairs, dev {len(dev)} pairs")
