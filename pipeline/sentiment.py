@@ -5,19 +5,20 @@ maps a list of mentions to an (n, 3) probability array over LABELS = (-1, 0, 1) 
 `SentimentModel`, which averages its members' probabilities, adds per-class log-offsets tuned on
 train (F1_PN rewards recall on the rare positive/negative classes) and saves/loads one folder:
 
-    model = SentimentModel.load("models/sentiment/v1")
+    model = SentimentModel.load("models/sentiment/v2")
     model.predict([Mention("Россия осудила удар.", 0, 6, "COUNTRY")])   # -> array([-1])
 
-Members: `sklearn` (entity-aware sparse features + navec, logistic regression), `torch` (BiLSTM
-over navec with entity-relative position embeddings), `hf` (a fine-tuned transformer, see
-pipeline/hf.py). navec is never saved into a model folder: it is loaded from natasha's wheel.
+Members: `sklearn` (entity-aware sparse features + navec, logistic regression), `torch` (a BiLSTM,
+BiGRU or CNN over navec with entity-relative position embeddings; v2 is one BiGRU distilled from
+three seeds), `hf` (a fine-tuned transformer, see pipeline/hf.py). navec is never saved into a
+model folder: it is loaded from natasha's wheel.
 """
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -31,18 +32,28 @@ ENTITY_OPEN, ENTITY_CLOSE = "[E]", "[/E]"
 
 @dataclass(frozen=True)
 class Mention:
-    """An entity [start, end) inside `text` (one sentence), with its RuSentNE/NEREL tag."""
+    """An entity [start, end) inside `text` (one sentence), with its RuSentNE/NEREL tag.
+
+    `tokens` ([start, end) spans in `text`) may come from the pipeline's own tokenisation, which
+    saves tokenising the sentence again; `others` are the spans of the sentence's other entities.
+    """
 
     text: str
     start: int
     end: int
     tag: str = ""
+    tokens: tuple[tuple[int, int], ...] = ()
+    others: tuple[tuple[int, int], ...] = ()
 
 
 def mentions_from_frame(frame) -> list[Mention]:
-    """Mentions from a RuSentNE-format pandas frame."""
+    """Mentions from a RuSentNE-format pandas frame; the rows of one sentence are each other's `others`."""
     columns = ("sentence", "entity_pos_start_rel", "entity_pos_end_rel", "entity_tag")
-    return [Mention(s, int(a), int(b), str(t)) for s, a, b, t in zip(*(frame[c] for c in columns))]
+    rows = [(s, int(a), int(b), str(t)) for s, a, b, t in zip(*(frame[c] for c in columns))]
+    spans: dict[str, set[tuple[int, int]]] = {}
+    for s, a, b, _ in rows:
+        spans.setdefault(s, set()).add((a, b))
+    return [Mention(s, a, b, t, others=tuple(sorted(spans[s] - {(a, b)}))) for s, a, b, t in rows]
 
 
 def f1_pn(gold: Iterable[int], pred: Iterable[int]) -> float:
@@ -55,14 +66,22 @@ def f1_pn(gold: Iterable[int], pred: Iterable[int]) -> float:
 # --- tokens around the entity ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Context:
-    """A mention's sentence as tokens: lower-cased words, lemmas, and the entity's token range."""
+    """A mention's sentence as tokens: lower-cased words, capitalised and other-entity flags (arrays),
+    and the entity's token range."""
 
     words: tuple[str, ...]
-    lemmas: tuple[str, ...]
-    caps: tuple[bool, ...]
+    caps: np.ndarray
     entity: tuple[int, int]
+    other: np.ndarray  # the token belongs to another entity of the sentence
+
+    @cached_property
+    def lemmas(self) -> tuple[str, ...]:
+        # only the sparse features read lemmas: the torch member never pays for them
+        from . import morph
+
+        return tuple(morph.lemma(w) for w in self.words)
 
     def distance(self, i: int) -> int:
         """Tokens between token i and the entity; 0 inside it, negative on its left."""
@@ -70,27 +89,44 @@ class Context:
         return i - first if i < first else max(0, i - last + 1)
 
 
-@lru_cache(maxsize=50_000)
-def context(mention: Mention) -> Context:
+@dataclass(frozen=True, eq=False)
+class SentenceTokens:
+    words: tuple[str, ...]
+    caps: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+@lru_cache(maxsize=4096)
+def sentence_tokens(text: str, spans: tuple[tuple[int, int], ...] = ()) -> SentenceTokens:
+    """A sentence's tokens (razdel's unless `spans` are given), shared by all its mentions."""
     from razdel import tokenize
 
-    from . import morph
-
-    tokens = list(tokenize(mention.text))
-    inside = [i for i, t in enumerate(tokens) if t.start < mention.end and t.stop > mention.start]
-    first, last = (inside[0], inside[-1] + 1) if inside else _nearest(tokens, mention.start)
-    words = tuple(t.text.lower() for t in tokens)
-    return Context(
-        words=words,
-        lemmas=tuple(morph.lemma(w) for w in words),
-        caps=tuple(t.text[:1].isupper() for t in tokens),
-        entity=(first, last),
-    )
+    spans = spans or tuple((t.start, t.stop) for t in tokenize(text))
+    texts = [text[a:b] for a, b in spans]
+    return SentenceTokens(tuple(t.lower() for t in texts), np.array([t[:1].isupper() for t in texts], bool),
+                          np.array([a for a, _ in spans], np.int64), np.array([b for _, b in spans], np.int64))
 
 
-def _nearest(tokens, start: int) -> tuple[int, int]:
+def overlapping(tokens: SentenceTokens, start: int, end: int) -> np.ndarray:
+    return (tokens.starts < end) & (tokens.ends > start)
+
+
+@lru_cache(maxsize=50_000)
+def context(mention: Mention) -> Context:
+    tokens = sentence_tokens(mention.text, mention.tokens)
+    inside = np.flatnonzero(overlapping(tokens, mention.start, mention.end))
+    first, last = (int(inside[0]), int(inside[-1]) + 1) if len(inside) else _nearest(tokens.starts, mention.start)
+    other = np.zeros(len(tokens.words), bool)
+    for start, end in mention.others:
+        other |= overlapping(tokens, start, end)
+    return Context(words=tokens.words, caps=tokens.caps, entity=(first, last), other=other)
+
+
+def _nearest(starts: np.ndarray, start: int) -> tuple[int, int]:
     # a span that cuts no token (empty or whitespace) sits before the first token after it
-    i = next((i for i, t in enumerate(tokens) if t.start >= start), max(len(tokens) - 1, 0))
+    after = np.flatnonzero(starts >= start)
+    i = int(after[0]) if len(after) else max(len(starts) - 1, 0)
     return i, i + 1
 
 
@@ -122,6 +158,12 @@ def navec_matrix(words: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         if v is not None:
             matrix[i] = v
     return matrix, known
+
+
+@lru_cache(maxsize=4096)
+def sentence_matrix(words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """`navec_matrix` of a whole sentence, kept for the other mentions of the same sentence."""
+    return navec_matrix(words)
 
 
 # --- sklearn member ---------------------------------------------------------------------------
@@ -262,131 +304,232 @@ class SklearnMember:
 MAX_DISTANCE = 20  # relative positions beyond ±20 tokens share one embedding
 
 
-def encode(mention: Mention) -> dict[str, np.ndarray]:
-    """One mention as arrays: navec vectors, known/capitalised flags, clipped distance to the entity."""
-    ctx = context(mention)
-    vectors, known = navec_matrix(ctx.words)
-    distance = np.array([ctx.distance(i) for i in range(len(ctx.words))])
-    return {
-        "vectors": vectors,
-        "flags": np.stack([known, np.array(ctx.caps), distance == 0], axis=1).astype(np.float32),
-        "position": np.clip(distance, -MAX_DISTANCE, MAX_DISTANCE) + MAX_DISTANCE,
-    }
+# entity types with their own flag column (`tags`): PROFESSION mentions, for one, are rarely
+# anything but neutral; any other type leaves all five at zero
+TAGS = ("PERSON", "ORGANIZATION", "COUNTRY", "NATIONALITY", "PROFESSION")
 
 
-def collate(encoded: list[dict[str, np.ndarray]]):
-    """Pad a batch; returns torch tensors (vectors, flags, position, mask)."""
-    import torch
+def encode_batch(mentions: list[Mention], window: int = 0, mask_entity: bool = False, others: bool = False,
+                 tags: bool = False) -> tuple[np.ndarray, ...]:
+    """Mentions as padded arrays (vectors, flags, position, mask): navec vectors; flags (known,
+    capitalised, entity[, other entity][, the entity's type, one-hot on every token]); the clipped
+    distance to the entity. `window` keeps only the tokens within that many of the entity (0: the
+    whole sentence); `mask_entity` blanks the entity's own vectors, so the model judges the context
+    rather than who the entity is. Per mention only slices are copied: the rest is whole-batch."""
+    contexts = [context(m) for m in mentions]
+    first = np.array([c.entity[0] for c in contexts])
+    last = np.array([c.entity[1] for c in contexts])
+    size = np.array([len(c.words) for c in contexts])
+    lo, hi = (np.maximum(0, first - window), np.minimum(size, last + window)) if window else (0 * size, size)
+    length = max(1, int((hi - lo).max()))
+    at = lo[:, None] + np.arange(length)[None]
+    mask = at < hi[:, None]
+    distance = np.where(at < first[:, None], at - first[:, None], np.maximum(0, at - last[:, None] + 1))
+    position = (np.minimum(np.maximum(distance, -MAX_DISTANCE), MAX_DISTANCE) + MAX_DISTANCE) * mask
+    vectors = np.zeros((len(mentions), length, NAVEC_DIM), np.float32)
+    flags = np.zeros((len(mentions), length, 3 + others + len(TAGS) * tags), np.float32)
+    for i, (mention, ctx, a, b) in enumerate(zip(mentions, contexts, lo.tolist(), hi.tolist())):
+        matrix, known = sentence_matrix(ctx.words)
+        vectors[i, :b - a], flags[i, :b - a, 0], flags[i, :b - a, 1] = matrix[a:b], known[a:b], ctx.caps[a:b]
+        if others:
+            flags[i, :b - a, 3] = ctx.other[a:b]
+        if tags and mention.tag in TAGS:
+            flags[i, :b - a, 3 + others + TAGS.index(mention.tag)] = 1.0
+    at_entity = (distance == 0) & mask
+    flags[..., 2] = at_entity
+    if mask_entity:
+        vectors[at_entity] = 0.0
+    return vectors, flags, position.astype(np.int64), mask
 
-    length = max(len(e["position"]) for e in encoded)
-    n = len(encoded)
-    vectors = np.zeros((n, length, NAVEC_DIM), np.float32)
-    flags = np.zeros((n, length, 3), np.float32)
-    position = np.zeros((n, length), np.int64)
-    mask = np.zeros((n, length), bool)
-    for i, e in enumerate(encoded):
-        k = len(e["position"])
-        vectors[i, :k], flags[i, :k], position[i, :k], mask[i, :k] = e["vectors"], e["flags"], e["position"], True
-    return tuple(torch.from_numpy(a) for a in (vectors, flags, position, mask))
+
+def encode(mention: Mention, **options) -> dict[str, np.ndarray]:
+    """One mention's arrays (see `encode_batch`), unpadded."""
+    vectors, flags, position, mask = encode_batch([mention], **options)
+    k = int(mask.sum())
+    return {"vectors": vectors[0, :k], "flags": flags[0, :k], "position": position[0, :k]}
 
 
-def build_network(hidden: int = 128, position_dim: int = 24, dropout: float = 0.4, packed: bool = False):
-    """BiLSTM over [navec; flags; position embedding]; pooled at the entity, by attention and by max.
+def build_network(hidden: int = 128, position_dim: int = 24, dropout: float = 0.4, packed: bool = False,
+                  arch: str = "lstm", project: int = 0, flags: int = 3):
+    """An encoder over [navec (projected to `project` dims when set); flags; position embedding],
+    pooled at the entity, by attention keyed on the entity and by max, then an MLP.
 
-    `packed` runs the LSTM on packed sequences, so a mention's output does not depend on the padding
-    of the batch it came in; v1 was trained without it (its padding is part of what it learned).
+    `arch`: "lstm" (a BiLSTM, v1), "gru" (a BiGRU) or "cnn" (two width-3 convolutions with a residual
+    connection: no sequential steps, so it is the cheapest per document). `packed` runs a recurrent
+    encoder on packed sequences, so a mention's output does not depend on the padding of its batch;
+    v1 was trained without it. The convolution masks the padding itself.
     """
     import torch
     from torch import nn
 
-    class EntityBiLSTM(nn.Module):
+    class EntityEncoder(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.position = nn.Embedding(2 * MAX_DISTANCE + 1, position_dim)
             self.drop = nn.Dropout(dropout)
-            self.lstm = nn.LSTM(NAVEC_DIM + 3 + position_dim, hidden, batch_first=True, bidirectional=True)
+            if project:
+                self.project = nn.Linear(NAVEC_DIM, project)
+            width = (project or NAVEC_DIM) + flags + position_dim
+            if arch == "cnn":
+                self.conv = nn.ModuleList([nn.Conv1d(width, 2 * hidden, 3, padding=1),
+                                           nn.Conv1d(2 * hidden, 2 * hidden, 3, padding=1)])
+            else:
+                rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[arch]
+                setattr(self, arch, rnn(width, hidden, batch_first=True, bidirectional=True))
             self.attention = nn.Linear(4 * hidden, 1)
             self.out = nn.Sequential(nn.Linear(6 * hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
                                      nn.Linear(hidden, len(LABELS)))
 
+        def encode(self, x, mask):
+            if arch == "cnn":
+                x = (x * mask.unsqueeze(-1)).transpose(1, 2)
+                first = self.conv[0](x).relu()
+                return (first + self.conv[1](first * mask.unsqueeze(1)).relu()).transpose(1, 2)
+            rnn = getattr(self, arch)
+            if not packed:
+                return rnn(x)[0]
+            lengths = mask.sum(1).cpu()
+            h, _ = rnn(nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
+            return nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])[0]
+
         def forward(self, vectors, flags, position, mask):
-            x = torch.cat([self.drop(vectors), flags, self.position(position)], dim=-1)
-            if packed:
-                lengths = mask.sum(1).cpu()
-                h, _ = self.lstm(nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
-                                                                   enforce_sorted=False))
-                h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])
-            else:
-                h, _ = self.lstm(x)
+            vectors = self.drop(vectors) if self.training else vectors
+            if project:
+                vectors = self.project(vectors).tanh()
+            h = self.encode(torch.cat([vectors, flags, self.position(position)], dim=-1), mask)
             at_entity = (flags[..., 2:3] * h).sum(1) / flags[..., 2:3].sum(1).clamp(min=1)
             keys = torch.cat([h, at_entity.unsqueeze(1).expand_as(h)], dim=-1)
             scores = self.attention(keys).squeeze(-1).masked_fill(~mask, -1e9)
             attended = (scores.softmax(-1).unsqueeze(-1) * h).sum(1)
             pooled = h.masked_fill(~mask.unsqueeze(-1), -1e9).max(1).values
-            return self.out(self.drop(torch.cat([at_entity, attended, pooled], dim=-1)))
+            pooled = torch.cat([at_entity, attended, pooled], dim=-1)
+            return self.out(self.drop(pooled) if self.training else pooled)
 
-    return EntityBiLSTM()
+    return EntityEncoder()
 
 
 class TorchMember:
-    """The BiLSTM, trained with class-weighted cross-entropy; an average of `runs` seeds."""
+    """An entity encoder (see `build_network`) trained with class-weighted cross-entropy; an average
+    of `runs` seeds. The defaults are v1's BiLSTM."""
 
     kind = "torch"
 
     def __init__(self, epochs: int = 8, lr: float = 2e-3, batch_size: int = 32, hidden: int = 128,
                  position_dim: int = 24, dropout: float = 0.4, runs: int = 1, seed: int = 0,
-                 threads: int = 2, packed: bool = False) -> None:
+                 threads: int = 2, packed: bool = False, arch: str = "lstm", project: int = 0,
+                 window: int = 0, mask_entity: bool = False, others: bool = False, tags: bool = False,
+                 distil: bool = False, decay: bool = False) -> None:
         self.params = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "hidden": hidden,
                        "position_dim": position_dim, "dropout": dropout, "runs": runs, "seed": seed,
-                       "threads": threads, "packed": packed}
+                       "threads": threads, "packed": packed, "arch": arch, "project": project,
+                       "window": window, "mask_entity": mask_entity, "others": others, "tags": tags,
+                       "distil": distil, "decay": decay}
 
     def _network(self):
         p = self.params
-        return build_network(p["hidden"], p["position_dim"], p["dropout"], p.get("packed", False))
+        return build_network(p["hidden"], p["position_dim"], p["dropout"], p.get("packed", False),
+                             p.get("arch", "lstm"), p.get("project", 0),
+                             3 + bool(p.get("others")) + len(TAGS) * bool(p.get("tags")))
+
+    def _tensors(self, mentions: list[Mention]):
+        """A batch as the network's inputs (torch tensors)."""
+        import torch
+
+        p = self.params
+        arrays = encode_batch(mentions, p.get("window", 0), p.get("mask_entity", False), p.get("others", False),
+                              p.get("tags", False))
+        return tuple(torch.from_numpy(a) for a in arrays)
+
+    def _length(self, mention: Mention) -> int:
+        """Tokens the network reads for `mention`."""
+        ctx, window = context(mention), self.params.get("window", 0)
+        first, last = ctx.entity
+        return min(len(ctx.words), last + window) - max(0, first - window) if window else len(ctx.words)
+
+    def _padding_free(self) -> bool:
+        return self.params.get("arch", "lstm") == "cnn" or self.params.get("packed", False)
 
     def fit(self, mentions: list[Mention], labels: list[int]) -> "TorchMember":
         import torch
 
         torch.set_num_threads(self.params["threads"])
-        encoded = [encode(m) for m in mentions]
         y = torch.tensor([LABELS.index(label) for label in labels])
         counts = torch.bincount(y, minlength=len(LABELS)).float()
         weights = counts.sum() / (len(LABELS) * counts)
-        self.networks = [self._train_one(encoded, y, weights, self.params["seed"] + run)
+        self.networks = [self._train_one(mentions, y, weights, self.params["seed"] + run)
                          for run in range(self.params["runs"])]
+        if self.params.get("distil"):
+            # one student learns the seeds' averaged probabilities: an ensemble's steadiness at
+            # the inference cost of a single network
+            teachers = torch.from_numpy(self._proba(mentions, range(len(mentions))))
+            self.teachers = self.networks  # kept in memory for the model card, never saved
+            self.networks = [self._train_one(mentions, y, weights, self.params["seed"] + self.params["runs"],
+                                             teachers)]
         return self
 
-    def _train_one(self, encoded, y, weights, seed: int):
+    def teachers_member(self) -> "TorchMember | None":
+        """The seeds a distilled member learnt from, as a member of their own (None if not distilled)."""
+        if not getattr(self, "teachers", None):
+            return None
+        member = TorchMember(**{**self.params, "distil": False})
+        member.networks = self.teachers
+        return member
+
+    def _train_one(self, mentions, y, weights, seed: int, teachers=None):
         import torch
 
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
         network = self._network()
         optimiser = torch.optim.Adam(network.parameters(), lr=self.params["lr"])
-        loss = torch.nn.CrossEntropyLoss(weight=weights)
+        gold = torch.nn.CrossEntropyLoss(weight=weights)
+
+        def loss(logits, batch):
+            if teachers is None:
+                return gold(logits, y[batch])
+            soft = -(teachers[batch] * logits.log_softmax(-1)).sum(-1).mean()
+            return (gold(logits, y[batch]) + soft) / 2
+
         size = self.params["batch_size"]
+        steps = self.params["epochs"] * -(-len(mentions) // size)
+        # a learning rate falling linearly to zero: the last epochs' weights, and so the seeds,
+        # scatter less than at a constant rate
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimiser, lambda step: 1 - step / steps if self.params.get("decay") else 1.0)
         for _ in range(self.params["epochs"]):
             network.train()
-            order = rng.permutation(len(encoded))
+            order = rng.permutation(len(mentions))
             for start in range(0, len(order), size):
                 batch = order[start:start + size]
                 optimiser.zero_grad()
-                loss(network(*collate([encoded[i] for i in batch])), y[batch]).backward()
+                loss(network(*self._tensors([mentions[i] for i in batch])), batch).backward()
                 torch.nn.utils.clip_grad_norm_(network.parameters(), 5.0)
                 optimiser.step()
+                schedule.step()
         return network.eval()
 
     def predict_proba(self, mentions: list[Mention], batch_size: int = 64) -> np.ndarray:
         import torch
 
-        torch.set_num_threads(self.params["threads"])
-        encoded = [encode(m) for m in mentions]
+        # one thread: a document's mentions make small batches, and a second thread mostly waits
+        # (on a busy machine two spinning threads cost several times more than one)
+        torch.set_num_threads(1)
+        # a padding-free encoder may batch mentions of similar length together: less padding to run
+        order = (sorted(range(len(mentions)), key=lambda i: self._length(mentions[i]))
+                 if self._padding_free() else range(len(mentions)))
+        return self._proba(mentions, order, batch_size)
+
+    def _proba(self, mentions: list[Mention], order, batch_size: int = 64) -> np.ndarray:
+        """Probabilities of `mentions` (run in `order`), averaged over the networks."""
+        import torch
+
+        order = list(order)
         proba = np.zeros((len(mentions), len(LABELS)), np.float32)
         with torch.inference_mode():
-            for network in self.networks:
-                for start in range(0, len(encoded), batch_size):
-                    logits = network(*collate(encoded[start:start + batch_size]))
-                    proba[start:start + batch_size] += logits.softmax(-1).numpy()
+            for start in range(0, len(order), batch_size):
+                rows = order[start:start + batch_size]
+                inputs = self._tensors([mentions[i] for i in rows])
+                proba[rows] = sum(network(*inputs).softmax(-1).numpy() for network in self.networks)
         return proba / len(self.networks)
 
     def save(self, folder: Path) -> None:
@@ -487,7 +630,9 @@ class SentimentModel:
         kept = [(m, w) for m, w in zip(self.members, self.weights) if m.kind == backend]
         if not kept:
             kinds = sorted({m.kind for m in self.members})
-            raise ValueError(f"E202 this model has no {backend!r} member (it has {', '.join(kinds)})")
+            from .errors import BadConfig
+
+            raise BadConfig(f"this sentiment model has no {backend!r} member (it has {', '.join(kinds)})")
         weights = [w for _, w in kept] if any(w > 0 for _, w in kept) else [1.0] * len(kept)
         return SentimentModel([m for m, _ in kept], weights, self.offsets)
 

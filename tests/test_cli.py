@@ -104,11 +104,19 @@ def test_cli_sentiment_tsv_round_trip(tmp_path):
             "Президент похвалил Казахстан за щедрую помощь.\tКазахстан\tCOUNTRY\t19\t28\t1",
             "Суд обвинил министра в хищении.\tминистра\tPROFESSION\t12\t20\t-1"]
     (tmp_path / "in.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    done = run_bilat("sentiment", str(tmp_path / "in.tsv"), "-o", str(tmp_path / "out.tsv"), "--backend", "sklearn")
+    done = run_bilat("sentiment", str(tmp_path / "in.tsv"), "-o", str(tmp_path / "out.tsv"))
     assert done.returncode == 0, done.stderr
     out = (tmp_path / "out.tsv").read_text(encoding="utf-8").splitlines()
     assert out[0].split("\t")[:5] == rows[0].split("\t")[:5] and len(out) == 3
     assert all(line.split("\t")[-1] in {"-1", "0", "1"} for line in out[1:])
+
+
+def test_cli_sentiment_backend_the_model_lacks_is_one_line_error(tmp_path):
+    (tmp_path / "in.tsv").write_text("sentence\tentity\tentity_tag\tentity_pos_start_rel\tentity_pos_end_rel\n"
+                                     "Суд обвинил министра.\tминистра\tPROFESSION\t12\t20\n", encoding="utf-8")
+    done = run_bilat("sentiment", str(tmp_path / "in.tsv"), "-o", str(tmp_path / "out.tsv"),
+                     "--model", "models/sentiment/v2", "--backend", "sklearn")
+    assert done.returncode == 2 and "E103" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_cli_training_never_overwrites_a_shipped_version():

@@ -11,7 +11,8 @@ import pytest
 from pipeline.record import Doc, Span
 from pipeline.scoring import sentiment as scoring
 from pipeline.sentiment import (
-    LABELS, Mention, SentimentModel, SklearnMember, TorchMember, context, decide, f1_pn, mark_entity, tune_offsets,
+    LABELS, TAGS, Mention, SentimentModel, SklearnMember, TorchMember, context, decide, encode, f1_pn, mark_entity,
+    mentions_from_frame, tune_offsets,
 )
 from pipeline.stages.sentiment import Sentiment, entity_mentions
 
@@ -59,6 +60,42 @@ def test_context_measures_token_distance_to_the_entity(sentence, entity, distanc
     assert [ctx.distance(i) for i in range(len(ctx.words))] == distances
 
 
+def test_given_tokens_replace_razdel_and_others_mark_their_tokens():
+    sentence = "Власти Грузии обвинили Армению."
+    ctx = context(Mention(sentence, 23, 30, "COUNTRY", tokens=((0, 6), (7, 13), (14, 22), (23, 30)),
+                          others=((7, 13),)))
+    assert ctx.words == ("власти", "грузии", "обвинили", "армению")  # no "." token: the given tokens rule
+    assert ctx.entity == (3, 4) and list(ctx.other) == [False, True, False, False]
+
+
+@pytest.mark.parametrize("options, positions, flag_columns, blank_vectors", [
+    ({}, [17, 18, 19, 20, 21], 3, []),
+    ({"window": 1}, [19, 20, 21], 3, []),
+    ({"mask_entity": True}, [17, 18, 19, 20, 21], 3, [3]),
+    ({"others": True, "tags": True}, [17, 18, 19, 20, 21], 4 + len(TAGS), []),
+])
+def test_encode_windows_masks_and_flags(options, positions, flag_columns, blank_vectors):
+    sentence = "Власти Грузии обвинили Армению вчера"
+    start = sentence.index("Армению")
+    encoded = encode(Mention(sentence, start, start + 7, "COUNTRY", others=((7, 13),)), **options)
+    assert list(encoded["position"]) == positions
+    assert encoded["flags"].shape == (len(positions), flag_columns)
+    entity_row = positions.index(20)
+    assert encoded["flags"][entity_row, 2] == 1 and encoded["flags"][:, 2].sum() == 1
+    assert [i for i, v in enumerate(encoded["vectors"]) if not v.any()] == blank_vectors
+    if options.get("others"):
+        assert list(encoded["flags"][:, 3]) == [0, 1, 0, 0, 0]
+        assert encoded["flags"][:, 4 + TAGS.index("COUNTRY")].all()
+
+
+def test_mentions_from_frame_share_a_sentence_as_others():
+    import pandas as pd
+
+    frame = pd.DataFrame({"sentence": ["А и Б.", "А и Б.", "В."], "entity_pos_start_rel": [0, 4, 0],
+                          "entity_pos_end_rel": [1, 5, 1], "entity_tag": ["PERSON"] * 3})
+    assert [m.others for m in mentions_from_frame(frame)] == [((4, 5),), ((0, 1),), ()]
+
+
 def test_mark_entity_wraps_the_span():
     assert mark_entity(mention("Власти обвинили Армению.", "Армению")) == "Власти обвинили [E] Армению [/E]."
 
@@ -90,7 +127,9 @@ def test_model_folder_round_trip_keeps_predictions(tiny_model):
 
 
 def test_restricting_to_a_missing_backend_is_a_numbered_error(tiny_model):
-    with pytest.raises(ValueError, match="E202"):
+    from pipeline.errors import BadConfig
+
+    with pytest.raises(BadConfig, match="no 'torch' member"):
         SentimentModel.load(tiny_model).restricted_to("torch")
 
 
@@ -148,6 +187,20 @@ def test_entity_mentions_cut_to_the_sentence_and_skip_other_types():
     indices, mentions = entity_mentions(hand_built_doc())
     assert indices == [0, 2]
     assert [m.text[m.start:m.end] for m in mentions] == ["Армению", "Ирана"]
+
+
+def test_entity_mentions_carry_the_pipeline_tokens_and_the_sentence_other_entities():
+    from pipeline.record import Token
+
+    doc = hand_built_doc()
+    doc.fields["entities"].append({"start": 0, "end": 6, "text": "Власти", "type": "ORGANIZATION"})
+    first = doc.sents[0]
+    doc.tokens = [Token(a, b, doc.text[a:b], "", "") for a, b in ((0, 6), (7, 15), (16, 23), (24, 25))]
+    indices, mentions = entity_mentions(doc)
+    assert indices == [0, 2, 3]
+    assert mentions[0].tokens == ((0, 6), (7, 15), (16, 23), (24, 25)) and mentions[0].text == first.text
+    assert mentions[0].others == ((0, 6),) and mentions[2].others == ((16, 23),)
+    assert mentions[1].tokens == () and mentions[1].others == ()  # the second sentence has no tokens here
 
 
 def test_stage_labels_each_entity_of_a_sentiment_type(tiny_model):
@@ -209,16 +262,35 @@ def test_model_card_is_rendered_from_meta():
                  "dev": {"ids": "ids.txt", "rows": 1}},
         "size_bytes": 2_000_000, "inference_rows_per_second": 50.0, "training_seconds": 9.0, "seed": 1,
     }
+    meta["config"] = {"card": {"notes": ["chosen on the holdout"]}}
     card = model_card(meta)
     assert card.startswith("# sentiment-v0\n")
+    assert "## How this configuration was chosen\n\n- chosen on the holdout\n" in card
     assert "**0.5000**" in card and "| baseline | 0.2500 | 0.3000 |" in card and "| negative | 0.0000 |" in card
 
 
-def test_packed_torch_member_ignores_the_padding_of_its_batch():
+@pytest.mark.parametrize("options", [
+    {"packed": True},
+    {"arch": "gru", "packed": True, "project": 8, "window": 4, "others": True, "tags": True, "mask_entity": True},
+    {"arch": "cnn", "project": 8},
+])
+def test_padding_free_torch_members_ignore_the_padding_of_their_batch(options):
     mentions, labels = [mention(s, e) for s, e, _ in ROWS], [label for *_, label in ROWS]
-    member = TorchMember(epochs=1, hidden=8, position_dim=4, batch_size=4, seed=3, threads=1, packed=True)
+    member = TorchMember(epochs=1, hidden=8, position_dim=4, batch_size=4, seed=3, threads=1, **options)
     member.fit(mentions, labels)
     short = mention("Россия осудила удар.", "Россия")
     alone = member.predict_proba([short])
     beside_a_long_one = member.predict_proba([short, mentions[0]])[:1]
     np.testing.assert_allclose(alone, beside_a_long_one, atol=1e-5)
+
+
+def test_distilled_member_keeps_one_student_and_is_reproducible_with_its_seed(tmp_path):
+    mentions, labels = [mention(s, e) for s, e, _ in ROWS], [label for *_, label in ROWS]
+    options = {"arch": "gru", "packed": True, "project": 8, "hidden": 8, "position_dim": 4, "window": 4,
+               "epochs": 2, "batch_size": 4, "runs": 2, "distil": True, "decay": True, "seed": 5, "threads": 1}
+    member = TorchMember(**options).fit(mentions, labels)
+    assert len(member.networks) == 1 and len(member.teachers_member().networks) == 2
+    again = TorchMember(**options).fit(mentions, labels)
+    np.testing.assert_allclose(member.predict_proba(mentions), again.predict_proba(mentions), atol=1e-6)
+    SentimentModel([member]).save(tmp_path)
+    assert len(SentimentModel.load(tmp_path).members[0].networks) == 1  # the teachers are not saved

@@ -68,6 +68,12 @@ def command(
     members = [fit(name, inner, where=staging) for name in member_names]
     held_p = [m.predict_proba(held_m) for m in members]
     dev_p = [m.predict_proba(dev_m) for m in members]
+    for name, member in zip(member_names, members):
+        teachers = getattr(member, "teachers_member", lambda: None)()
+        if teachers is not None:
+            teacher_offsets = tune_offsets(teachers.predict_proba(held_m), held_gold)
+            table.append({"name": f"{name} member's teachers ({len(teachers.networks)} seeds averaged)",
+                          **scores(teachers.predict_proba(dev_m), teacher_offsets)})
     for name, ph, pd_ in zip(member_names, held_p, dev_p):
         table.append({"name": f"{name} member", **scores(pd_, tune_offsets(ph, held_gold))})
     if weights == "tune":
@@ -204,6 +210,13 @@ def build_meta(folder, settings, seed, backend, base_model, member_names, metric
     }
 
 
+def notes_section(notes: list[str]) -> list[str]:
+    """The config's [card] notes (how the configuration was chosen, and on what) as a card section."""
+    if not notes:
+        return []
+    return ["## How this configuration was chosen", "", *[f"- {note}" for note in notes], ""]
+
+
 def model_card(meta: dict) -> str:
     """The README.md of a model folder, rendered from its meta.json."""
     dev = meta["metrics"]["dev"]
@@ -233,6 +246,7 @@ def model_card(meta: dict) -> str:
         *[f"| {r['name']} | {r['dev_f1_pn_argmax']:.4f} | {r['dev_f1_pn_offsets']:.4f} |"
           for r in meta["metrics"]["ablation"]],
         "",
+        *notes_section(meta.get("config", {}).get("card", {}).get("notes", [])),
         "## Data",
         "",
         f"- train: `{meta['data']['train']['path']}` ({meta['data']['train']['rows']} rows, "
