@@ -1,19 +1,21 @@
-"""A layered NEREL tagger: navec + word shape + char CNN → BiLSTM (or CNN) → per-type BIO heads.
+"""A layered NEREL tagger: navec + word shape + char CNN → BiLSTM (or CNN) → per-type BIO layers.
 
 NEREL nests entities, also within one type: "заместитель министра иностранных дел России" is a
 PROFESSION holding the PROFESSION "министра иностранных дел России", which holds an ORGANIZATION and a
 COUNTRY (in train, 1630 of 7051 PROFESSIONs and 854 of 5771 ORGANIZATIONs sit inside one of their type). So every type gets two BIO layers, each a 3-way softmax
 head: the outermost spans of that type, and the spans nested inside a span of the same type. Types
-never compete, so "МВД Киргизии" can be an ORGANIZATION and "Киргизии" a COUNTRY at once.
+never compete, so "МВД Киргизии" can be an ORGANIZATION and "Киргизии" a COUNTRY at once. With
+`crf = true` each layer is a sequence decoded by a CRF (pytorch-crf) instead of a softmax per tag.
+An ensemble folder averages the scores of several such models (`Ensemble`).
 
 Like slovnet, the navec table is not saved with the weights: it is stripped at save and injected at
 load from natasha's wheel, so a model folder stays a few MB.
 """
 from __future__ import annotations
 
-import warnings
-
 import json
+import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from razdel import sentenize, tokenize
 from slovnet.model.emb import NavecEmbedding
 from slovnet.shape import SHAPES, word_shape
 from torch import nn
+from torchcrf import CRF
 
 FORMAT_VERSION = 1
 DEPTHS = 2  # outer layer + one nested layer per type
@@ -42,7 +45,20 @@ class Token:
 # --- text → sentences of tokens -------------------------------------------------------------
 
 
-def sentences(text: str) -> list[list[Token]]:
+# NEREL annotates inside hyphenated words ("экс-[президент]", "COVID-[19]", "российско-[британской]"):
+# 1.3% of the dev entities of the twelve types start or end inside a razdel token.
+DASH = re.compile(r"[-‐–—]")
+HYPHEN_PIECES = re.compile(r"[^-‐–—]+|[-‐–—]")
+
+
+def hyphen_pieces(token: Token) -> list[Token]:
+    """A hyphenated token as its parts and dashes; any other token as itself."""
+    if len(token.text) < 2 or not DASH.search(token.text):
+        return [token]
+    return [Token(token.start + m.start(), token.start + m.end(), m.group()) for m in HYPHEN_PIECES.finditer(token.text)]
+
+
+def sentences(text: str, split_hyphens: bool = False) -> list[list[Token]]:
     """razdel sentences within lines: NEREL titles end without a full stop, so lines split first."""
     result, offset = [], 0
     for line in text.split("\n"):
@@ -51,6 +67,8 @@ def sentences(text: str) -> list[list[Token]]:
                 Token(offset + sent.start + t.start, offset + sent.start + t.stop, t.text)
                 for t in tokenize(sent.text)
             ]
+            if split_hyphens:
+                tokens = [piece for token in tokens for piece in hyphen_pieces(token)]
             if tokens:
                 result.append(tokens)
         offset += len(line) + 1
@@ -107,9 +125,10 @@ def decode_layer(tags: list[int]) -> list[tuple[int, int]]:
     return ranges
 
 
-def decode_tags(tokens: list[Token], tags, types: list[str]) -> list[tuple[int, int, str]]:
+def decode_tags(tokens: list[Token], tags, types: list[str], layers: list[int] | None = None) -> list[tuple[int, int, str]]:
+    """Spans from tags[token][layer]; `layers` (those with any B or I) spares scanning the empty ones."""
     spans = set()
-    for layer in range(len(types) * DEPTHS):
+    for layer in range(len(types) * DEPTHS) if layers is None else layers:
         for a, b in decode_layer([row[layer] for row in tags]):
             spans.add((tokens[a].start, tokens[b - 1].end, types[layer // DEPTHS]))
     return sorted(spans)
@@ -245,13 +264,64 @@ class NerNet(nn.Module):
         self.encoder = ENCODERS[config["encoder"]](dim, config["hidden"], config["encoder_layers"])
         self.head = nn.Linear(config["hidden"] * 2, n_layers * 3)
         self.n_layers = n_layers
+        # word_dropout: in training, a word's navec vector is replaced by <unk>'s, so the char CNN and
+        # shape learn to carry names navec has never seen
+        self.word_dropout, self.unk = config.get("word_dropout", 0.0), navec.vocab["<unk>"]
+        # crf: one BIO transition table shared by all layers, trained by likelihood, Viterbi-decoded
+        self.crf = CRF(3, batch_first=True) if config.get("crf", False) else None
 
     def forward(self, word, shape, chars, hint, lengths) -> torch.Tensor:
+        """Scores per token, layer and tag O/B/I: (batch, length, layers, 3)."""
+        if self.training and self.word_dropout:
+            word = word.masked_fill(torch.rand(word.shape) < self.word_dropout, self.unk)
         parts = [self.word(word), self.shape(shape), self.char(chars)]
         x = torch.cat(parts + ([self.hint(hint)] if self.hint else []), dim=-1)
         x = self.encoder(self.dropout(x), lengths)
         logits = self.head(self.dropout(x))
         return logits.view(*logits.shape[:2], self.n_layers, 3)
+
+    def loss(self, scores: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy per tag, or with a CRF the mean negative log-likelihood per layer sequence.
+
+        tags: (batch, length, layers) with -100 on padding."""
+        if self.crf is None:
+            return nn.functional.cross_entropy(scores.reshape(-1, 3), tags.reshape(-1), ignore_index=-100)
+        mask = tags[..., 0] != -100
+        emissions, mask = per_layer(scores), mask.repeat_interleave(self.n_layers, dim=0)
+        gold = per_layer(tags.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        return -self.crf(emissions, gold, mask, reduction="mean")
+
+    def decode(self, scores: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Best tags (batch, length, layers): per-tag argmax, or the CRF's best sequence per layer."""
+        if self.crf is None:
+            return scores.argmax(-1)
+        mask = torch.arange(scores.shape[1])[None, :] < lengths[:, None]
+        tags = viterbi(self.crf, per_layer(scores), mask.repeat_interleave(self.n_layers, dim=0))
+        return tags.view(scores.shape[0], self.n_layers, -1).transpose(1, 2)
+
+
+def per_layer(x: torch.Tensor) -> torch.Tensor:
+    """(batch, length, layers, k) → (batch * layers, length, k): each layer a sequence of its own."""
+    return x.transpose(1, 2).reshape(-1, x.shape[1], x.shape[3])
+
+
+def viterbi(crf: CRF, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Best tag sequences (n, length) under `crf`'s transitions.
+
+    torchcrf's own decode backtracks each sequence in Python item by item; with 58 layers per sentence
+    that made tagging several times slower, so the backtrace here runs over all sequences at once."""
+    score, history = crf.start_transitions + emissions[:, 0], []
+    for t in range(1, emissions.shape[1]):
+        best, came_from = (score[:, :, None] + crf.transitions + emissions[:, t, None, :]).max(dim=1)
+        score = torch.where(mask[:, t, None], best, score)
+        history.append(came_from)
+    tag = (score + crf.end_transitions).argmax(-1)
+    tags = [tag]
+    for t in range(emissions.shape[1] - 1, 0, -1):
+        previous = history[t - 1].gather(1, tag[:, None]).squeeze(1)
+        tag = torch.where(mask[:, t], previous, tag)  # past a sequence's end its last tag carries back
+        tags.append(tag)
+    return torch.stack(tags[::-1], dim=1)
 
 
 # --- saved model -----------------------------------------------------------------------------
@@ -267,15 +337,68 @@ def save(net: NerNet, folder: Path, meta: dict) -> None:
     (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def load_net(folder: Path, meta: dict) -> NerNet:
+    from .ner import navec
+
+    net = NerNet(navec(), len(meta["chars"]) + 2, len(meta["labels"]) * DEPTHS, meta["config"]["model"])
+    missing, unexpected = net.load_state_dict(torch.load(folder / WEIGHTS, weights_only=True), strict=False)
+    if unexpected or any(not key.startswith("word.") for key in missing):
+        raise ValueError(f"{folder}: weights do not fit the config ({missing + unexpected})")
+    return net.eval()
+
+
+# what members of an ensemble must share: they read one set of features and write one set of layers
+SHARED_INPUTS = ("labels", "chars")
+SHARED_MODEL_CONFIG = ("max_word_chars", "split_hyphens", "slovnet_dim", "crf")
+
+
+def same_inputs(models: Path, meta: dict) -> list[str]:
+    """The ensemble's member folder names, once each member's meta agrees with the ensemble's."""
+    for name in meta["members"]:
+        member = json.loads((models / name / META).read_text(encoding="utf-8"))
+        clashes = [key for key in SHARED_INPUTS if member[key] != meta[key]] + [
+            key for key in SHARED_MODEL_CONFIG if member["config"]["model"].get(key) != meta["config"]["model"].get(key)
+        ]
+        if clashes:
+            raise ValueError(f"{models / name}: differs from the ensemble in {clashes}")
+    return meta["members"]
+
+
+class Ensemble(nn.Module):
+    """Several NerNets as one: their scores averaged per token, layer and tag, decoded by a CRF whose
+    transitions are the members' averaged (or by argmax when the members have no CRF)."""
+
+    def __init__(self, nets: list[NerNet]) -> None:
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+        self.hint_dim, self.n_layers = nets[0].hint_dim, nets[0].n_layers
+        self.crf = averaged_crf([net.crf for net in nets]) if nets[0].crf is not None else None
+
+    def forward(self, **batch) -> torch.Tensor:
+        return torch.stack([net(**batch) for net in self.nets]).mean(dim=0)
+
+    decode = NerNet.decode
+
+
+def averaged_crf(crfs: list[CRF]) -> CRF:
+    crf = CRF(crfs[0].num_tags, batch_first=True)
+    states = [c.state_dict() for c in crfs]
+    crf.load_state_dict({key: torch.stack([state[key] for state in states]).mean(dim=0) for key in states[0]})
+    return crf
+
+
 class NerModel:
     """A trained model as a Tagger: texts → [[(start, end, NEREL type)]]."""
 
-    def __init__(self, net: NerNet, features: Features, types: list[str], batch_size: int = 64) -> None:
+    def __init__(self, net: NerNet, features: Features, types: list[str], batch_size: int = 64,
+                 split_hyphens: bool = False) -> None:
         self.net, self.features, self.types, self.batch_size = net, features, types, batch_size
+        self.split_hyphens = split_hyphens
 
     @classmethod
     def load(cls, folder: str | Path, batch_size: int = 64) -> "NerModel":
-        """A model folder (model.pt + meta.json) with navec injected from natasha's wheel."""
+        """A model folder (model.pt + meta.json, navec injected from natasha's wheel), or an ensemble
+        folder whose meta.json lists member folders beside it."""
         from .ner import navec
 
         folder = Path(folder)
@@ -283,12 +406,12 @@ class NerModel:
         if meta["format_version"] != FORMAT_VERSION:
             raise ValueError(f"{folder}: format {meta['format_version']}, expected {FORMAT_VERSION}")
         config = meta["config"]["model"]
-        net = NerNet(navec(), len(meta["chars"]) + 2, len(meta["labels"]) * DEPTHS, config)
-        missing, unexpected = net.load_state_dict(torch.load(folder / WEIGHTS, weights_only=True), strict=False)
-        if unexpected or any(not key.startswith("word.") for key in missing):
-            raise ValueError(f"{folder}: weights do not fit the config ({missing + unexpected})")
-        net.eval()
-        model = cls(net, Features(navec(), meta["chars"], config["max_word_chars"]), meta["labels"], batch_size)
+        if "members" in meta:
+            net = Ensemble([cls.load(folder.parent / name).net for name in same_inputs(folder.parent, meta)])
+        else:
+            net = load_net(folder, meta)
+        features = Features(navec(), meta["chars"], config["max_word_chars"])
+        model = cls(net, features, meta["labels"], batch_size, config.get("split_hyphens", False))
         model.meta = meta
         return model
 
@@ -301,9 +424,11 @@ class NerModel:
             for k in range(0, len(order), self.batch_size):
                 ids = order[k : k + self.batch_size]
                 batch = self.features.pad([self.features.encode(sents[i], hints[i]) for i in ids])
-                tags = self.net(**batch).argmax(-1).tolist()
+                tags = self.net.decode(self.net(**batch), batch["lengths"])
                 for i, row in zip(ids, tags):
-                    result[i] = decode_tags(sents[i], row[: len(sents[i])], self.types)
+                    row = row[: len(sents[i])]
+                    layers = row.any(dim=0).nonzero().flatten().tolist()
+                    result[i] = decode_tags(sents[i], row.tolist(), self.types, layers)
         return result
 
     def hints(self, texts: list[str], per_text: list[list[list[Token]]]) -> list | None:
@@ -313,7 +438,7 @@ class NerModel:
         return [hint_ids(sent, spans) for sents, spans in zip(per_text, slovnet_spans(texts)) for sent in sents]
 
     def __call__(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
-        per_text = [sentences(text) for text in texts]
+        per_text = [sentences(text, self.split_hyphens) for text in texts]
         flat = [s for sents in per_text for s in sents]
         tagged = iter(self.tag_sentences(flat, self.hints(texts, per_text)))
         return [sorted(span for _ in sents for span in next(tagged)) for sents in per_text]

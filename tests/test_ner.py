@@ -69,3 +69,85 @@ def test_shipped_model_tags_nested_entities():
 def test_unknown_model_is_an_error():
     with pytest.raises(ValueError, match="unknown NER model"):
         load_tagger("no/such/model")
+
+
+HYPHEN_CASES = [
+    ("Экс-президент", ["Экс", "-", "президент"]),
+    ("COVID-19", ["COVID", "-", "19"]),
+    ("1996—98", ["1996", "—", "98"]),
+    ("Бишкек", ["Бишкек"]),
+    ("-", ["-"]),
+]
+
+
+@pytest.mark.parametrize("text, pieces", HYPHEN_CASES)
+def test_split_hyphens_makes_word_parts_tokens(text, pieces):
+    (tokens,) = sentences(text, split_hyphens=True)
+    assert [t.text for t in tokens] == pieces
+    assert all(text[t.start:t.end] == t.text for t in tokens)
+    assert [t.text for t in sentences(text)[0]] == [text]
+
+
+def test_viterbi_matches_torchcrf_decode():
+    import torch
+    from torchcrf import CRF
+
+    from pipeline.nermodel import viterbi
+
+    torch.manual_seed(0)
+    crf = CRF(3, batch_first=True)
+    torch.nn.init.normal_(crf.transitions, std=2.0)
+    emissions = torch.randn(6, 7, 3)
+    mask = torch.arange(7)[None, :] < torch.tensor([7, 5, 1, 3, 7, 2])[:, None]
+    ours = viterbi(crf, emissions, mask)
+    for row, expected, m in zip(ours.tolist(), crf.decode(emissions, mask), mask):
+        assert row[: int(m.sum())] == expected
+
+
+def tiny_nets(crf: bool, n: int = 2):
+    import torch
+
+    from pipeline.ner import navec
+    from pipeline.nermodel import NerNet
+
+    torch.manual_seed(0)
+    config = {"shape_dim": 4, "char_dim": 4, "char_filters": 4, "slovnet_dim": 0, "dropout": 0.0,
+              "encoder": "lstm", "hidden": 8, "encoder_layers": 1, "crf": crf}
+    return [NerNet(navec(), 40, len(TYPES) * DEPTHS, config).eval() for _ in range(n)]
+
+
+def tiny_batch():
+    from pipeline.ner import navec
+    from pipeline.nermodel import Features
+
+    features = Features(navec(), "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБКМП", 20)
+    short, long = sentences("МВД Киргизии сообщило.")[0], sentences(TEXT)[0]
+    return features.pad([features.encode(short), features.encode(long)]), len(short), len(long)
+
+
+def test_crf_loss_ignores_padding():
+    import torch
+
+    (net,) = tiny_nets(crf=True, n=1)
+    batch, short, long = tiny_batch()
+    scores = net(**batch)
+    tags = torch.full((2, long, len(TYPES) * DEPTHS), -100, dtype=torch.long)
+    tags[0, :short], tags[1] = O, O
+    tags[1, 1, 0], tags[1, 2, 0] = B, I
+    alone = [net.loss(scores[i : i + 1, :n], tags[i : i + 1, :n]) for i, n in enumerate([short, long])]
+    assert net.loss(scores, tags).item() == pytest.approx(sum(alone).item() / 2, rel=1e-5)
+
+
+@pytest.mark.parametrize("crf", [True, False])
+def test_ensemble_averages_member_scores(crf):
+    import torch
+
+    from pipeline.nermodel import Ensemble
+
+    nets = tiny_nets(crf)
+    batch, _, _ = tiny_batch()
+    ensemble = Ensemble(nets)
+    assert torch.allclose(ensemble(**batch), (nets[0](**batch) + nets[1](**batch)) / 2)
+    if crf:
+        assert torch.allclose(ensemble.crf.transitions, (nets[0].crf.transitions + nets[1].crf.transitions) / 2)
+    assert ensemble.decode(ensemble(**batch), batch["lengths"]).shape == (2, batch["word"].shape[1], len(TYPES) * DEPTHS)

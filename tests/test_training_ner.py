@@ -40,6 +40,12 @@ def test_train_then_evaluate_tiny_model(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "strict span, twelve types" in printed and "coarse PER/ORG/LOC" in printed
 
+    # an ensemble of one model is that model
+    training.command(config="configs/ner.toml", output=str(tmp_path / "one"), dev_dir=str(dev), limit_docs=4, ensemble=["ner"])
+    alone = json.loads((tmp_path / "one" / "meta.json").read_text(encoding="utf-8"))
+    assert alone["members"] == ["ner"] and not (tmp_path / "one" / "model.pt").exists()
+    assert alone["metrics"]["dev"]["fine"] == meta["metrics"]["dev"]["fine"]
+
 
 def test_scores_are_strict_per_type():
     from pipeline.scoring.ner import score

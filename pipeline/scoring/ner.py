@@ -126,7 +126,7 @@ def evaluate(tagger, docs: list[dict], fine: bool) -> dict:
 
 
 def command(
-    model: Annotated[str, typer.Option(help="model folder (models/ner/vN) or 'slovnet'")] = "models/ner/v2",
+    model: Annotated[str, typer.Option(help="model folder (models/ner/vN) or 'slovnet'")] = "models/ner/v5",
     data: Annotated[list[str], typer.Option(help="corpus names (nerel/dev, factrueval) or folders")] = ["nerel/dev", "factrueval"],
     natasha: Annotated[bool, typer.Option(help="add natasha's slovnet NER on the same data")] = False,
 ) -> None:

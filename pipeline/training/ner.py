@@ -7,6 +7,7 @@ model card rendered from meta.json.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import time
 from collections import Counter
@@ -47,14 +48,14 @@ def char_alphabet(docs: list[dict], min_count: int) -> str:
     return "".join(sorted(c for c, n in counts.items() if n >= min_count))
 
 
-def examples(docs: list[dict], features, types: list[str], hinted: bool) -> list[tuple]:
+def examples(docs: list[dict], features, types: list[str], hinted: bool, split_hyphens: bool) -> list[tuple]:
     """(encoded sentence, tags) pairs; an entity counts in the sentence that holds it whole."""
     from pipeline.nermodel import encode_tags, hint_ids, sentences, slovnet_spans
 
     hints = slovnet_spans([doc["text"] for doc in docs]) if hinted else [None] * len(docs)
     result = []
     for doc, doc_hints in zip(docs, hints):
-        for sent in sentences(doc["text"]):
+        for sent in sentences(doc["text"], split_hyphens):
             inside = [s for s in doc["spans"] if s["start"] >= sent[0].start and s["end"] <= sent[-1].end]
             encoded = features.encode(sent, hint_ids(sent, doc_hints) if hinted else None)
             result.append((encoded, encode_tags(sent, inside, types)))
@@ -71,25 +72,39 @@ def padded_tags(batch: list[tuple]):
     return out
 
 
-def train_epoch(net, optimizer, data: list[tuple], features, batch_size: int, rng: random.Random) -> float:
-    """One pass over shuffled batches of similar-length sentences; returns the mean loss."""
+def batches(data: list[tuple], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar-length sentences (padding stays small)."""
+    order = sorted(range(len(data)), key=lambda i: (len(data[i][1]), rng.random()))
+    result = [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
+    rng.shuffle(result)
+    return result
+
+
+def lr_schedule(optimizer, training: dict, steps: int):
+    """"cosine": the learning rate falls from lr to 0 over all the epochs' steps; "constant": stays."""
     import torch
 
-    order = sorted(range(len(data)), key=lambda i: (len(data[i][1]), rng.random()))
-    batches = [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
-    rng.shuffle(batches)
+    if training.get("schedule", "constant") == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+
+
+def train_epoch(net, optimizer, scheduler, data: list[tuple], features, batch_size: int, rng: random.Random) -> float:
+    """One pass over the training sentences; returns the mean loss."""
+    import torch
+
     net.train()
-    total = 0.0
-    for ids in batches:
+    total, epoch_batches = 0.0, batches(data, batch_size, rng)
+    for ids in epoch_batches:
         batch = [data[i] for i in ids]
-        logits = net(**features.pad([enc for enc, _ in batch]))
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 3), padded_tags(batch).reshape(-1), ignore_index=-100)
+        loss = net.loss(net(**features.pad([enc for enc, _ in batch])), padded_tags(batch))
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         optimizer.step()
+        scheduler.step()
         total += loss.item()
-    return total / len(batches)
+    return total / len(epoch_batches)
 
 
 def dev_scores(model, dev_docs: list[dict]) -> dict:
@@ -122,6 +137,18 @@ def experiments_table(experiments: list[dict]) -> str:
     return f"## How the config was chosen (dev micro-F1, twelve types)\n\n| run | config | epochs run | best dev micro-F1 |\n|---|---|---|---|\n{rows}\n"
 
 
+def provenance(meta: dict) -> str:
+    """Which epoch was kept, or for an ensemble which models it averages."""
+    if "members" not in meta:
+        return f"Best epoch {meta['metrics']['best_epoch']} of {len(meta['metrics']['epochs'])}; seed {meta['seed']}."
+    members = ", ".join(f"{name} (dev micro-F1 {f1:.4f})" for name, f1 in meta["metrics"]["members"].items())
+    return (f"**Ensemble** of {members}, folders beside this one: per-token, per-layer scores averaged "
+            "over the members, CRF transitions averaged. No weights of its own.")
+
+
+HYPHENS_NOTE = ', with hyphenated words split into parts and dashes (NEREL annotates "экс-[президент]")'
+
+
 def render_card(meta: dict) -> str:
     """The model card README.md, generated from meta.json only."""
     fine = meta["metrics"]["dev"]["fine"]
@@ -137,17 +164,20 @@ Generated from meta.json by `{meta['command']}` on {meta['date']}. Do not edit b
 **Architecture.** navec news embeddings (frozen, not stored here: injected at load from natasha's wheel)
 + word-shape embedding ({model_cfg['shape_dim']}) + char CNN ({model_cfg['char_filters']} filters)
 + natasha's slovnet PER/ORG/LOC tags as a BIO input ({model_cfg.get('slovnet_dim', 0)} dims; 0 = not used)
-→ {model_cfg['encoder']} encoder (hidden {model_cfg['hidden']}, {model_cfg['encoder_layers']} layer(s), dropout {model_cfg['dropout']})
-→ two softmax BIO heads per type: the outermost spans of the type, and the spans nested inside one of
-the same type (so "МВД Киргизии" ORGANIZATION and its COUNTRY "Киргизии" are both found). BIO repair: an
+→ {model_cfg['encoder']} encoder (hidden {model_cfg['hidden']}, {model_cfg['encoder_layers']} layer(s), dropout {model_cfg['dropout']}, word dropout {model_cfg.get('word_dropout', 0.0)})
+→ two BIO layers per type: the outermost spans of the type, and the spans nested inside one of
+the same type (so "МВД Киргизии" ORGANIZATION and its COUNTRY "Киргизии" are both found);
+{"a CRF over each layer (one transition table shared by all layers), Viterbi-decoded" if model_cfg.get('crf') else "a softmax per tag"}. BIO repair: an
 I with no open span starts one. Discontinuous gold entities are learnt as their outer extent.
+Tokens: razdel{HYPHENS_NOTE if model_cfg.get('split_hyphens') else ""}.
+Training: Adam, lr {meta['config']['training']['lr']}, {meta['config']['training'].get('schedule', 'constant')} schedule, batch {meta['config']['training']['batch_size']}.
 
 **Labels** ({len(meta['labels'])}): {', '.join(meta['labels'])}.
 
 **Data.** train {meta['data']['train']['path']} ({meta['data']['train']['documents']} documents,
 sha256 {meta['data']['train']['sha256'][:16]}…), model selection on dev {meta['data']['dev']['path']}
 ({meta['data']['dev']['documents']} documents, sha256 {meta['data']['dev']['sha256'][:16]}…).
-Best epoch {meta['metrics']['best_epoch']} of {len(meta['metrics']['epochs'])}; seed {meta['seed']}.
+{provenance(meta)}
 {meta.get('note', '')}
 
 ## Dev scores (strict span: start, end and type equal; gold = all entities, nested included)
@@ -172,7 +202,7 @@ Weights {meta['size_bytes'] / 1e6:.1f} MB. Tagging the dev texts in one thread
 
 ```python
 from pipeline.ner import load_tagger
-tagger = load_tagger("models/ner/v2")
+tagger = load_tagger("models/{meta['id']}")
 tagger(["МВД Киргизии сообщило ..."])  # [[(start, end, NEREL type), ...]]
 ```
 """
@@ -191,6 +221,35 @@ def write_model(folder: Path, model, dev_docs: list[dict], meta: dict) -> None:
     (folder / "README.md").write_text(render_card(meta), encoding="utf-8")
 
 
+def write_ensemble(folder: Path, members: list[str], dev_path: Path, limit_docs: int | None) -> None:
+    """An ensemble folder: meta.json naming member folders beside it, dev scores, speed, card."""
+    import json
+
+    from corpora import brat
+    from pipeline import nermodel
+
+    metas = {name: json.loads((folder.parent / name / nermodel.META).read_text(encoding="utf-8")) for name in members}
+    first = metas[members[0]]
+    meta = {key: first[key] for key in ("format_version", "labels", "chars", "navec", "config")}
+    meta |= {
+        "id": f"ner/{folder.name}", "members": members, "seed": [m["seed"] for m in metas.values()],
+        "data": {"train": first["data"]["train"], "dev": data_record(dev_path, limit_docs)},
+        "command": invocation("ner"),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / nermodel.META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    model = nermodel.NerModel.load(folder)
+    dev_docs = list(brat.iter_documents(dev_path, limit_docs))
+    meta["metrics"] = {"dev": dev_scores(model, dev_docs),
+                       "members": {name: m["metrics"]["dev"]["fine"]["micro"]["f1"] for name, m in metas.items()}}
+    meta["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta["size_bytes"] = sum((folder.parent / name / nermodel.WEIGHTS).stat().st_size for name in members)
+    meta["speed"] = measure_speed(model, dev_docs)
+    (folder / nermodel.META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text(render_card(meta), encoding="utf-8")
+    print(f"wrote {folder}: dev micro-F1 {meta['metrics']['dev']['fine']['micro']['f1']:.4f}")
+
+
 def command(
     config: Annotated[str, typer.Option(help="training config (TOML)")] = "configs/ner.toml",
     output: Annotated[str, typer.Option(help="model folder to write (a new version)")] = "models/ner/v3",
@@ -199,8 +258,11 @@ def command(
     dev_dir: Annotated[Optional[str], typer.Option(help="brat folder for model selection")] = None,
     limit_docs: Annotated[Optional[int], typer.Option(help="use only the first N documents of each folder")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="override the config's epochs")] = None,
+    ensemble: Annotated[Optional[list[str]], typer.Option(help="instead of training: average these trained model folders (names beside --output, e.g. v3)")] = None,
 ) -> None:
-    """Train the NEREL tagger, keep the epoch with the best dev micro-F1, write weights, meta and card."""
+    """Train the NEREL tagger, keep the epoch with the best dev micro-F1, write weights, meta and card.
+
+    With --ensemble v3 --ensemble v4, nothing is trained: the output folder averages those models."""
     import json
 
     import torch
@@ -213,6 +275,9 @@ def command(
     cfg = load_config(resolve(config), epochs)
     train_path = Path(train_dir) if train_dir else corpora_dir() / cfg["data"]["train"]
     dev_path = Path(dev_dir) if dev_dir else corpora_dir() / cfg["data"]["dev"]
+    if ensemble:
+        torch.set_num_threads(cfg["training"]["threads"])
+        return write_ensemble(new_version(resolve(output)), ensemble, dev_path, limit_docs)
     random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(cfg["training"]["threads"])
@@ -223,10 +288,13 @@ def command(
     chars = char_alphabet(train_docs, cfg["data"]["min_char_count"])
     features = nermodel.Features(navec(), chars, cfg["model"]["max_word_chars"])
     net = nermodel.NerNet(navec(), len(chars) + 2, len(types) * nermodel.DEPTHS, cfg["model"])
-    model = nermodel.NerModel(net, features, types)
-    data = examples(train_docs, features, types, hinted=net.hint_dim > 0)
+    split_hyphens = cfg["model"].get("split_hyphens", False)
+    model = nermodel.NerModel(net, features, types, split_hyphens=split_hyphens)
+    data = examples(train_docs, features, types, hinted=net.hint_dim > 0, split_hyphens=split_hyphens)
     optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg["training"]["lr"])
     rng = random.Random(seed)
+    steps = cfg["training"]["epochs"] * math.ceil(len(data) / cfg["training"]["batch_size"])
+    scheduler = lr_schedule(optimizer, cfg["training"], steps)
 
     folder = new_version(resolve(output))
     meta = {
@@ -243,7 +311,7 @@ def command(
     history, best = [], None
     for epoch in range(1, cfg["training"]["epochs"] + 1):
         started = time.perf_counter()
-        loss = train_epoch(net, optimizer, data, features, cfg["training"]["batch_size"], rng)
+        loss = train_epoch(net, optimizer, scheduler, data, features, cfg["training"]["batch_size"], rng)
         scores = dev_scores(model, dev_docs)
         micro = scores["fine"]["micro"]["f1"]
         history.append({"epoch": epoch, "loss": round(loss, 5), "dev_micro_f1": round(micro, 4),
