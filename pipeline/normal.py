@@ -74,7 +74,7 @@ def person_forms(words: list[re.Match]) -> list[str]:
     return [person_word(t, gender, case, surname=i == last) for i, t in enumerate(texts)]
 
 
-@lru_cache(maxsize=50_000)  # asked for each of 12 gender/case readings of each word
+@lru_cache(maxsize=50_000)
 def name_parses(word: str) -> tuple:
     """Readings that can be part of a personal name: animate nouns and adjectives ("Навроцкого"), not
     places or things (pymorphy3 guesses unknown words as indeclinable place names or common nouns)."""
@@ -92,6 +92,7 @@ def is_unlikely_guess(parse, word: str) -> bool:
     return word.endswith("ой") or parse.tag.gender == "masc" and word.endswith(("а", "я"))
 
 
+@lru_cache(maxsize=50_000)
 def is_foreign_indeclinable(word: str) -> bool:
     """An unknown name ending in -е, -о, -у, -ю, -э: "Буффье", "Ханнеле", "Нуртлеу" (pymorphy3
     would guess "Буффье" as the dative of "Буффья")."""
@@ -109,10 +110,12 @@ def fits(parse, gender: str, case: str, word: str = "", surname: bool = False) -
     return parse.tag.case == case and (parse.tag.gender == gender or "ms-f" in parse.tag or "Fixd" in parse.tag)
 
 
-def fitting_parses(word: str, gender: str, case: str, surname: bool = False) -> list:
-    return [p for p in name_parses(word) if fits(p, gender, case, word, surname)]
+@lru_cache(maxsize=200_000)  # asked for each of 12 gender/case readings of each word
+def fitting_parses(word: str, gender: str, case: str, surname: bool = False) -> tuple:
+    return tuple(p for p in name_parses(word) if fits(p, gender, case, word, surname))
 
 
+@lru_cache(maxsize=200_000)
 def fits_by_ending(word: str, gender: str, case: str) -> bool:
     """For a word without readings: does it end in a telling case ending of this gender and case?"""
     return not name_parses(word) and any(
@@ -143,8 +146,8 @@ def person_reading(texts: list[str]) -> tuple[str, str]:
 def person_word(word: str, gender: str, case: str, surname: bool = False) -> str:
     if not word[:1].isupper() or is_foreign_indeclinable(word):
         return word  # particles ("бен", "фон дер", "да") and "Буффье"
-    fitting = fitting_parses(word, gender, case, surname)
-    fitting.sort(key=lambda p: not any(tag in p.tag for tag in PERSON_TAGS))
+    fitting = sorted(fitting_parses(word, gender, case, surname),
+                     key=lambda p: not any(tag in p.tag for tag in PERSON_TAGS))
     if fitting:
         if "Fixd" in fitting[0].tag or fitting[0].tag.gender != gender and "ms-f" not in fitting[0].tag:
             return word

@@ -26,6 +26,12 @@ def tokens_within(tokens: list[Token], starts: list[int], sent: Span) -> list[To
     return [t for t in tokens[first:last] if t.end <= sent.end]
 
 
+def document_lemmas(sent_lemmas: list[str]) -> str:
+    """The document's content lemmas as its sentences' joined: the same string as over all its tokens
+    (the segment stage cuts sentences at token boundaries), without walking the tokens a second time."""
+    return " ".join(lemmas for lemmas in sent_lemmas if lemmas)
+
+
 def sentence_record(sent: Span, scored: list[tuple[str, float]]) -> dict:
     return {"start": sent.start, "end": sent.end, "scores": {label: round(p, DIGITS) for label, p in scored}}
 
@@ -48,7 +54,7 @@ class Topics(Stage):
         starts = [t.start for t in doc.tokens]
         sent_lemmas = [content_lemmas(tokens_within(doc.tokens, starts, s)) for s in doc.sents]
         texts = [doc.text] + [s.text for s in doc.sents]
-        proba = self.model.predict_proba(texts, [content_lemmas(doc.tokens)] + sent_lemmas)
+        proba = self.model.predict_proba(texts, [document_lemmas(sent_lemmas)] + sent_lemmas)
         topics = self.model.assign(proba[0])
         doc.fields["topics"] = [{"label": label, "score": round(p, DIGITS)} for label, p in topics]
         doc_labels = {label for label, _ in topics}
