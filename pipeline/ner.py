@@ -30,18 +30,37 @@ def navec():
 class SlovnetTagger:
     """natasha's news NER (slovnet CNN-CRF on navec), types mapped to NEREL's names."""
 
+    takes_words = True  # see __call__
+
     def __init__(self, batch_size: int = 8) -> None:
         from slovnet import NER
 
         self.model = NER.load(paths.SLOVNET_NER, batch_size=batch_size).navec(navec())
 
-    def __call__(self, texts: list[str]) -> list[Spans]:
+    def __call__(self, texts: list[str], words: list[list[str]] | None = None) -> list[Spans]:
+        """Spans per text. `words`, each text's razdel tokens in order (what the segment stage made),
+        spares slovnet tokenising the texts again; the spans are the same."""
+        from slovnet.chop import chop
+
         # slovnet fails on a text without tokens, so blank texts skip it
         filled = [i for i, text in enumerate(texts) if text.strip()]
         result: list[Spans] = [[] for _ in texts]
-        for i, markup in zip(filled, self.model.map([texts[i] for i in filled])):
+        chunks = chop([(texts[i], words[i] if words else None) for i in filled], self.model.batch_size)
+        markups = (markup for chunk in chunks for markup in self.tag_chunk(chunk))
+        for i, markup in zip(filled, markups):
             result[i] = [(s.start, s.stop, SLOVNET_TYPES[s.type]) for s in markup.spans]
         return result
+
+    def tag_chunk(self, chunk: list[tuple[str, list[str] | None]]):
+        """slovnet's NERInfer.__call__ with the tokenisation step made optional."""
+        from slovnet.exec.infer import text_words
+        from slovnet.markup import BIOMarkup
+
+        infer = self.model.infer
+        items = [words if words is not None else text_words(text) for text, words in chunk]
+        preds = infer.decoder(infer.process(infer.encoder(items)))
+        for (text, _), item, pred in zip(chunk, items, preds):
+            yield BIOMarkup.from_tuples(zip(item, pred)).to_span(text)
 
 
 @lru_cache(maxsize=4)

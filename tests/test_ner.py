@@ -151,3 +151,14 @@ def test_ensemble_averages_member_scores(crf):
     if crf:
         assert torch.allclose(ensemble.crf.transitions, (nets[0].crf.transitions + nets[1].crf.transitions) / 2)
     assert ensemble.decode(ensemble(**batch), batch["lengths"]).shape == (2, batch["word"].shape[1], len(TYPES) * DEPTHS)
+
+
+def test_slovnet_tagger_given_the_segment_stage_words_tags_the_same():
+    from pipeline.ner import load_tagger
+    from pipeline.stages.segment import analyse_tokens
+
+    texts = ["Президент Азербайджана Ильхам Алиев прибыл в Астану.", "", "МИД России и НАТО — «Газпром» (Москва)."]
+    tagger = load_tagger("slovnet")
+    words = [[t.text for t in analyse_tokens(text)] for text in texts]
+    assert tagger(texts, words) == tagger(texts)
+    assert any(type_ == "PERSON" for *_, type_ in tagger(texts, words)[0])

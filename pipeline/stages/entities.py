@@ -57,7 +57,12 @@ class Entities(Stage):
         self.gazetteer = default_gazetteer(tuple(str(paths.resolve(p)) for p in gazetteer_extra))
 
     def __call__(self, docs: list[Doc]) -> None:
-        for doc, spans in zip(docs, self.tagger([doc.text for doc in docs])):
+        texts = [doc.text for doc in docs]
+        if getattr(self.tagger, "takes_words", False):  # the segment stage's tokens, not a second tokenisation
+            tagged = self.tagger(texts, [[t.text for t in doc.tokens] for doc in docs])
+        else:
+            tagged = self.tagger(texts)
+        for doc, spans in zip(docs, tagged):
             annotate(doc, spans, self.gazetteer)
 
     def process(self, doc: Doc) -> None:
