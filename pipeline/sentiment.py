@@ -139,25 +139,33 @@ def mark_entity(mention: Mention) -> str:
 # --- navec ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=200_000)
-def word_vector(word: str) -> np.ndarray | None:
-    from .ner import navec
-
-    return navec().get(word)
-
-
 NAVEC_DIM = 300
 
 
 def navec_matrix(words: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 300) vectors, zero where navec lacks the word, and the (n,) known-word mask."""
-    vectors = [word_vector(w) for w in words]
-    known = np.array([v is not None for v in vectors], dtype=bool)
-    matrix = np.zeros((len(vectors), NAVEC_DIM), dtype=np.float32)
-    for i, v in enumerate(vectors):
-        if v is not None:
-            matrix[i] = v
+    """(n, 300) vectors, zero where navec lacks the word, and the (n,) known-word mask.
+
+    One product-quantisation lookup for all the words: navec's per-word `get` costs about 20 µs a word,
+    over 1 ms per news document."""
+    vocab, indexes, codes, offsets = navec_tables()
+    ids = [vocab.get(w) for w in words]
+    known = np.array([i is not None for i in ids], dtype=bool)
+    matrix = np.zeros((len(ids), NAVEC_DIM), dtype=np.float32)
+    if known.any():
+        rows = indexes[[i for i in ids if i is not None]].astype(np.int64) + offsets
+        matrix[known] = np.take(codes, rows.ravel(), axis=0).reshape(-1, NAVEC_DIM)
     return matrix, known
+
+
+@lru_cache(maxsize=1)
+def navec_tables():
+    """navec's vocabulary and product-quantisation tables, the codebooks flattened for np.take."""
+    from .ner import navec
+
+    embeddings = navec()
+    pq = embeddings.pq
+    offsets = np.arange(pq.qdim, dtype=np.int64) * pq.codes.shape[1]
+    return embeddings.vocab, pq.indexes, pq.codes.reshape(-1, pq.codes.shape[-1]), offsets
 
 
 @lru_cache(maxsize=4096)

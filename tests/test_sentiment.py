@@ -294,3 +294,15 @@ def test_distilled_member_keeps_one_student_and_is_reproducible_with_its_seed(tm
     np.testing.assert_allclose(member.predict_proba(mentions), again.predict_proba(mentions), atol=1e-6)
     SentimentModel([member]).save(tmp_path)
     assert len(SentimentModel.load(tmp_path).members[0].networks) == 1  # the teachers are not saved
+
+
+def test_navec_matrix_matches_navec_word_by_word():
+    from pipeline.ner import navec
+    from pipeline.sentiment import navec_matrix
+
+    words = ["президент", "азербайджана", "xyzzy", ",", "нато", "астану"]
+    matrix, known = navec_matrix(words)
+    for word, row, found in zip(words, matrix, known):
+        vector = navec().get(word)
+        assert found == (vector is not None)
+        np.testing.assert_allclose(row, vector if vector is not None else np.zeros(300))
