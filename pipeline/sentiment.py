@@ -24,6 +24,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .ner import NAVEC_DIM, navec_matrix
+
 LABELS = (-1, 0, 1)
 LABEL_NAMES = {-1: "negative", 0: "neutral", 1: "positive"}
 FORMAT_VERSION = 1
@@ -137,35 +139,6 @@ def mark_entity(mention: Mention) -> str:
 
 
 # --- navec ----------------------------------------------------------------------------------
-
-
-NAVEC_DIM = 300
-
-
-def navec_matrix(words: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 300) vectors, zero where navec lacks the word, and the (n,) known-word mask.
-
-    One product-quantisation lookup for all the words: navec's per-word `get` costs about 20 µs a word,
-    over 1 ms per news document."""
-    vocab, indexes, codes, offsets = navec_tables()
-    ids = [vocab.get(w) for w in words]
-    known = np.array([i is not None for i in ids], dtype=bool)
-    matrix = np.zeros((len(ids), NAVEC_DIM), dtype=np.float32)
-    if known.any():
-        rows = indexes[[i for i in ids if i is not None]].astype(np.int64) + offsets
-        matrix[known] = np.take(codes, rows.ravel(), axis=0).reshape(-1, NAVEC_DIM)
-    return matrix, known
-
-
-@lru_cache(maxsize=1)
-def navec_tables():
-    """navec's vocabulary and product-quantisation tables, the codebooks flattened for np.take."""
-    from .ner import navec
-
-    embeddings = navec()
-    pq = embeddings.pq
-    offsets = np.arange(pq.qdim, dtype=np.int64) * pq.codes.shape[1]
-    return embeddings.vocab, pq.indexes, pq.codes.reshape(-1, pq.codes.shape[-1]), offsets
 
 
 @lru_cache(maxsize=4096)

@@ -15,7 +15,6 @@ navec is never saved into a model folder: it is loaded from natasha's wheel.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -43,19 +42,14 @@ def lemmatise(text: str) -> str:
     return content_lemmas(analyse_tokens(text))
 
 
-@lru_cache(maxsize=300_000)
-def navec_vector(word: str) -> np.ndarray | None:
-    from .ner import navec
-
-    return navec().get(word)
-
-
 def mean_navec(lemmas: str) -> np.ndarray:
     """The L2-normalised mean navec vector of the lemmas it knows (zeros when it knows none)."""
-    vectors = [v for v in map(navec_vector, lemmas.split()) if v is not None]
-    if not vectors:
+    from .ner import navec_matrix
+
+    matrix, known = navec_matrix(lemmas.split())
+    if not known.any():
         return np.zeros(300, dtype=np.float32)
-    total = np.add.reduce(vectors)
+    total = matrix[known].sum(axis=0)
     return total / (np.linalg.norm(total) or 1.0)
 
 
