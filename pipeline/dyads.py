@@ -226,16 +226,17 @@ def dense_cues(view: PairView, lexicon: dict[str, frozenset[str]]) -> list[float
     ]
 
 
-@lru_cache(maxsize=300_000)
-def navec_vector(word: str) -> np.ndarray | None:
-    from .ner import navec
+def known_vectors(words: Sequence[str]) -> np.ndarray:
+    """The navec vectors of the words navec knows, one per row."""
+    from .ner import navec_matrix
 
-    return navec().get(word)
+    matrix, known = navec_matrix(words)
+    return matrix[known]
 
 
 def mean_navec(words: Sequence[str]) -> np.ndarray:
-    vectors = [v for v in map(navec_vector, words) if v is not None]
-    if not vectors:
+    vectors = known_vectors(words)
+    if not len(vectors):
         return np.zeros(300, dtype=np.float32)
     mean = np.mean(vectors, axis=0)
     return mean / (np.linalg.norm(mean) or 1.0)
@@ -244,7 +245,7 @@ def mean_navec(words: Sequence[str]) -> np.ndarray:
 @lru_cache(maxsize=8)
 def lexicon_matrix(words: frozenset[str]) -> np.ndarray:
     """The unit navec vectors of a lexicon's words, one per row."""
-    vectors = [v / (np.linalg.norm(v) or 1.0) for v in map(navec_vector, sorted(words)) if v is not None]
+    vectors = [v / (np.linalg.norm(v) or 1.0) for v in known_vectors(sorted(words))]
     return np.array(vectors, dtype=np.float32).reshape(-1, 300)
 
 
@@ -262,9 +263,10 @@ def lexicon_similarity(view: PairView, lexicon: dict[str, frozenset[str]]) -> li
 @lru_cache(maxsize=200_000)
 def lemma_similarity(lemma: str, words: frozenset[str]) -> float:
     """The highest cosine between `lemma` and a word of `words` (0 when navec lacks the lemma)."""
-    vector = navec_vector(lemma)
-    if vector is None:
+    found = known_vectors([lemma])
+    if not len(found):
         return 0.0
+    vector = found[0]
     return float((lexicon_matrix(words) @ (vector / (np.linalg.norm(vector) or 1.0))).max(initial=0.0))
 
 
