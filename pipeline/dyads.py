@@ -43,6 +43,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .ner import NAVEC_DIM
+
 TONES = ("cooperative", "neutral", "conflictual")
 FORMAT_VERSION = 3  # 2: joint mode, separate tone featuriser, pair-local words, negation-aware lexicon; 3: clause featuriser
 READABLE_FORMATS = (1, 2, 3)  # a v1 folder loads as a two-stage model with v1's features
@@ -237,7 +239,7 @@ def known_vectors(words: Sequence[str]) -> np.ndarray:
 def mean_navec(words: Sequence[str]) -> np.ndarray:
     vectors = known_vectors(words)
     if not len(vectors):
-        return np.zeros(300, dtype=np.float32)
+        return np.zeros(NAVEC_DIM, dtype=np.float32)
     mean = np.mean(vectors, axis=0)
     return mean / (np.linalg.norm(mean) or 1.0)
 
@@ -246,7 +248,7 @@ def mean_navec(words: Sequence[str]) -> np.ndarray:
 def lexicon_matrix(words: frozenset[str]) -> np.ndarray:
     """The unit navec vectors of a lexicon's words, one per row."""
     vectors = [v / (np.linalg.norm(v) or 1.0) for v in known_vectors(sorted(words))]
-    return np.array(vectors, dtype=np.float32).reshape(-1, 300)
+    return np.array(vectors, dtype=np.float32).reshape(-1, NAVEC_DIM)
 
 
 def lexicon_similarity(view: PairView, lexicon: dict[str, frozenset[str]]) -> list[float]:

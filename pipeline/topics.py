@@ -44,11 +44,11 @@ def lemmatise(text: str) -> str:
 
 def mean_navec(lemmas: str) -> np.ndarray:
     """The L2-normalised mean navec vector of the lemmas it knows (zeros when it knows none)."""
-    from .ner import navec_matrix
+    from .ner import NAVEC_DIM, navec_matrix
 
     matrix, known = navec_matrix(lemmas.split())
     if not known.any():
-        return np.zeros(300, dtype=np.float32)
+        return np.zeros(NAVEC_DIM, dtype=np.float32)
     total = matrix[known].sum(axis=0)
     return total / (np.linalg.norm(total) or 1.0)
 
