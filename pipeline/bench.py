@@ -137,7 +137,21 @@ def run_bench(folder: Path, limit: int | None = None, config: Path | None = None
     lines.append(f"throughput ratio bilat/natasha: {ratio:.2f}x ({rows[0]['docs']} documents, {folder})")
     lines.append("bilat per stage, ms/document:")
     lines += [f"  {name:14} {ms:8.1f}" for name, ms in rows[0]["stage_ms_per_doc"].items()]
+    share = classifier_share(rows[0]["stage_ms_per_doc"])
+    if share is not None:
+        lines.append(f"classifiers ({', '.join(CLASSIFIER_STAGES)}) add {100 * share:.1f} % to the other stages' time")
     return "\n".join(lines)
+
+
+# the trained classifiers whose cost issue #5 bounds against the rest of the pipeline
+CLASSIFIER_STAGES = ("topics", "sentiment", "dyads")
+
+
+def classifier_share(stage_ms: dict[str, float]) -> float | None:
+    """The classifier stages' time over the other stages' (None when either side is absent)."""
+    classifier = sum(ms for name, ms in stage_ms.items() if name.split(".")[0] in CLASSIFIER_STAGES)
+    other = sum(ms for name, ms in stage_ms.items() if name.split(".")[0] not in CLASSIFIER_STAGES)
+    return classifier / other if classifier and other else None
 
 
 if __name__ == "__main__":

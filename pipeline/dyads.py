@@ -43,6 +43,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .linear import regression_proba, tfidf_transform
 from .ner import NAVEC_DIM
 
 TONES = ("cooperative", "neutral", "conflictual")
@@ -344,7 +345,7 @@ class Featuriser:
     def transform(self, views: Sequence[PairView]):
         from scipy.sparse import csr_matrix, hstack
 
-        tfidf = self.tfidf.transform([self.document(v) for v in views])
+        tfidf = tfidf_transform(self.tfidf, [self.document(v) for v in views])
         fixed = np.array([self.fixed_features(v) for v in views], dtype=np.float32).reshape(len(views), -1)
         parts = [tfidf, csr_matrix(fixed * self.dense_weight)]
         if self.clause is not None:
@@ -487,7 +488,7 @@ class DyadModel:
         """P(interacts) per view and the tone probabilities (columns in TONES order)."""
         x = self.featuriser.transform(views)
         classes = list(self.interacts.classes_)
-        raw = self.interacts.predict_proba(x)
+        raw = regression_proba(self.interacts, x)
         if getattr(self, "mode", "two-stage") == "joint":
             p_interacts = 1.0 - raw[:, classes.index(NONE)]
             p_tone = raw[:, [classes.index(t) for t in TONES]]
@@ -498,7 +499,7 @@ class DyadModel:
             tone_featuriser = getattr(self, "tone_featuriser", None) or self.featuriser
             tone_x = x if tone_featuriser is self.featuriser else tone_featuriser.transform(views)
             tone_classes = list(self.tone.classes_)
-            p_tone = self.tone.predict_proba(tone_x)[:, [tone_classes.index(t) for t in TONES]]
+            p_tone = regression_proba(self.tone, tone_x)[:, [tone_classes.index(t) for t in TONES]]
         if getattr(self, "prior_weight", 0.0):
             priors = np.array([lexicon_prior(v, self.featuriser.lexicon, self.featuriser.negators) for v in views])
             p_tone = with_prior(p_tone, priors, self.prior_weight)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -95,8 +96,8 @@ class Context:
 class SentenceTokens:
     words: tuple[str, ...]
     caps: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
 
 
 @lru_cache(maxsize=4096)
@@ -107,28 +108,32 @@ def sentence_tokens(text: str, spans: tuple[tuple[int, int], ...] = ()) -> Sente
     spans = spans or tuple((t.start, t.stop) for t in tokenize(text))
     texts = [text[a:b] for a, b in spans]
     return SentenceTokens(tuple(t.lower() for t in texts), np.array([t[:1].isupper() for t in texts], bool),
-                          np.array([a for a, _ in spans], np.int64), np.array([b for _, b in spans], np.int64))
+                          tuple(a for a, _ in spans), tuple(b for _, b in spans))
 
 
-def overlapping(tokens: SentenceTokens, start: int, end: int) -> np.ndarray:
-    return (tokens.starts < end) & (tokens.ends > start)
+def token_range(tokens: SentenceTokens, start: int, end: int) -> tuple[int, int]:
+    """[first, last) of the tokens overlapping [start, end); empty (first >= last) when none does.
+    Tokens do not overlap, so their ends are as sorted as their starts."""
+    return bisect_right(tokens.ends, start), bisect_left(tokens.starts, end)
 
 
 @lru_cache(maxsize=50_000)
 def context(mention: Mention) -> Context:
     tokens = sentence_tokens(mention.text, mention.tokens)
-    inside = np.flatnonzero(overlapping(tokens, mention.start, mention.end))
-    first, last = (int(inside[0]), int(inside[-1]) + 1) if len(inside) else _nearest(tokens.starts, mention.start)
+    first, last = token_range(tokens, mention.start, mention.end)
+    if first >= last:
+        first, last = _nearest(tokens.starts, mention.start)
     other = np.zeros(len(tokens.words), bool)
     for start, end in mention.others:
-        other |= overlapping(tokens, start, end)
+        a, b = token_range(tokens, start, end)
+        other[a:b] = True
     return Context(words=tokens.words, caps=tokens.caps, entity=(first, last), other=other)
 
 
-def _nearest(starts: np.ndarray, start: int) -> tuple[int, int]:
+def _nearest(starts: tuple[int, ...], start: int) -> tuple[int, int]:
     # a span that cuts no token (empty or whitespace) sits before the first token after it
-    after = np.flatnonzero(starts >= start)
-    i = int(after[0]) if len(after) else max(len(starts) - 1, 0)
+    i = bisect_left(starts, start)
+    i = i if i < len(starts) else max(len(starts) - 1, 0)
     return i, i + 1
 
 
@@ -141,10 +146,15 @@ def mark_entity(mention: Mention) -> str:
 # --- navec ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def sentence_matrix(words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """`navec_matrix` of a whole sentence, kept for the other mentions of the same sentence."""
-    return navec_matrix(words)
+def sentence_matrices(sentences: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]]:
+    """`navec_matrix` of each distinct sentence (a tuple of words), all looked up in one call: a
+    document's mentions share a handful of sentences, and the per-call overhead outweighs the words."""
+    from itertools import accumulate
+
+    distinct = list(dict.fromkeys(sentences))
+    matrix, known = navec_matrix([w for words in distinct for w in words])
+    bounds = list(accumulate((len(words) for words in distinct), initial=0))
+    return {words: (matrix[a:b], known[a:b]) for words, a, b in zip(distinct, bounds, bounds[1:])}
 
 
 # --- sklearn member ---------------------------------------------------------------------------
@@ -298,6 +308,7 @@ def encode_batch(mentions: list[Mention], window: int = 0, mask_entity: bool = F
     whole sentence); `mask_entity` blanks the entity's own vectors, so the model judges the context
     rather than who the entity is. Per mention only slices are copied: the rest is whole-batch."""
     contexts = [context(m) for m in mentions]
+    matrices = sentence_matrices(c.words for c in contexts)
     first = np.array([c.entity[0] for c in contexts])
     last = np.array([c.entity[1] for c in contexts])
     size = np.array([len(c.words) for c in contexts])
@@ -310,7 +321,7 @@ def encode_batch(mentions: list[Mention], window: int = 0, mask_entity: bool = F
     vectors = np.zeros((len(mentions), length, NAVEC_DIM), np.float32)
     flags = np.zeros((len(mentions), length, 3 + others + len(TAGS) * tags), np.float32)
     for i, (mention, ctx, a, b) in enumerate(zip(mentions, contexts, lo.tolist(), hi.tolist())):
-        matrix, known = sentence_matrix(ctx.words)
+        matrix, known = matrices[ctx.words]
         vectors[i, :b - a], flags[i, :b - a, 0], flags[i, :b - a, 1] = matrix[a:b], known[a:b], ctx.caps[a:b]
         if others:
             flags[i, :b - a, 3] = ctx.other[a:b]

@@ -42,15 +42,24 @@ def lemmatise(text: str) -> str:
     return content_lemmas(analyse_tokens(text))
 
 
-def mean_navec(lemmas: str) -> np.ndarray:
-    """The L2-normalised mean navec vector of the lemmas it knows (zeros when it knows none)."""
-    from .ner import NAVEC_DIM, navec_matrix
+def mean_navec(lemma_strings: Sequence[str]) -> np.ndarray:
+    """Per string, the L2-normalised mean navec vector of the lemmas it knows (zeros when it knows none).
 
-    matrix, known = navec_matrix(lemmas.split())
-    if not known.any():
-        return np.zeros(NAVEC_DIM, dtype=np.float32)
-    total = matrix[known].sum(axis=0)
-    return total / (np.linalg.norm(total) or 1.0)
+    Each distinct lemma is looked up once for all the strings: a document and its sentences share them."""
+    from scipy.sparse import csr_matrix
+
+    from .ner import navec_matrix
+
+    columns: dict[str, int] = {}
+    rows, indptr = [], [0]
+    for lemmas in lemma_strings:
+        rows += [columns.setdefault(w, len(columns)) for w in lemmas.split()]
+        indptr.append(len(rows))
+    vectors, _ = navec_matrix(columns)  # unknown lemmas are zero rows: they add nothing to a sum
+    counts = csr_matrix((np.ones(len(rows), np.float32), rows, indptr), shape=(len(lemma_strings), len(columns)))
+    totals = np.asarray(counts @ vectors, dtype=np.float32)
+    norms = np.linalg.norm(totals, axis=1, keepdims=True)
+    return totals / np.where(norms > 0, norms, 1.0)
 
 
 class Featuriser:
@@ -84,10 +93,12 @@ class Featuriser:
     def transform(self, texts: list[str], lemmas: list[str]):
         from scipy.sparse import csr_matrix, hstack
 
+        from .linear import tfidf_transform
+
         make = {
-            "lemmas": lambda: self.words.transform(lemmas),
-            "chars": lambda: self.chars.transform(texts),
-            "navec": lambda: csr_matrix(np.stack([mean_navec(l) for l in lemmas]) * self.navec_weight),
+            "lemmas": lambda: tfidf_transform(self.words, lemmas),
+            "chars": lambda: tfidf_transform(self.chars, texts),
+            "navec": lambda: csr_matrix(mean_navec(lemmas) * self.navec_weight),
         }
         return hstack([make[block]() for block in self.blocks], format="csr")
 
