@@ -5,7 +5,7 @@ maps a list of mentions to an (n, 3) probability array over LABELS = (-1, 0, 1) 
 `SentimentModel`, which averages its members' probabilities, adds per-class log-offsets tuned on
 train (F1_PN rewards recall on the rare positive/negative classes) and saves/loads one folder:
 
-    model = SentimentModel.load("models/sentiment/v2")
+    model = SentimentModel.load("models/sentiment/v3")
     model.predict([Mention("Россия осудила удар.", 0, 6, "COUNTRY")])   # -> array([-1])
 
 Members: `sklearn` (entity-aware sparse features + navec, logistic regression), `torch` (a BiLSTM,
@@ -157,6 +157,73 @@ def sentence_matrices(sentences: Iterable[tuple[str, ...]]) -> dict[tuple[str, .
     return {words: (matrix[a:b], known[a:b]) for words, a, b in zip(distinct, bounds, bounds[1:])}
 
 
+# --- slovnet syntax (an option of the torch member) -------------------------------------------
+
+# the entity head's relations with a column of their own; any other relation shares the last column
+SYNTAX_RELATIONS = ("nsubj", "obj", "nmod", "obl", "amod")
+# tree distance to the entity 1, 2, 3, 4+; an ancestor of the entity; the entity head's relation
+SYNTAX_FLAGS = 4 + 1 + len(SYNTAX_RELATIONS) + 1
+
+
+@lru_cache(maxsize=1)
+def syntax_parser():
+    """natasha's news dependency parser (slovnet, on navec), from natasha's wheel."""
+    from slovnet import Syntax
+
+    from . import paths
+    from .ner import navec
+
+    return Syntax.load(paths.SLOVNET_SYNTAX).navec(navec())
+
+
+@lru_cache(maxsize=4096)
+def sentence_tree(text: str, spans: tuple[tuple[int, int], ...] = ()) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Each token's head (token index, -1 for the root) and relation, parsed by slovnet."""
+    tokens = sentence_tokens(text, spans)
+    if not tokens.words:
+        return (), ()
+    markup = next(syntax_parser().map([[text[a:b] for a, b in zip(tokens.starts, tokens.ends)]]))
+    return tuple(int(t.head_id) - 1 for t in markup.tokens), tuple(t.rel for t in markup.tokens)
+
+
+def syntax_flags(mention: Mention) -> np.ndarray:
+    """(tokens, SYNTAX_FLAGS): each token's tree distance to the entity (one-hot 1, 2, 3, 4+), whether
+    it governs the entity (directly or not), and the entity head's relation on every token."""
+    from collections import deque
+
+    ctx = context(mention)
+    heads, relations = sentence_tree(mention.text, mention.tokens)
+    n = len(ctx.words)
+    flags = np.zeros((n, SYNTAX_FLAGS), np.float32)
+    if len(heads) != n or not n:
+        return flags
+    entity = range(ctx.entity[0], min(ctx.entity[1], n))
+    head = next((i for i in entity if heads[i] not in entity), entity[0])
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for i, h in enumerate(heads):
+        if 0 <= h < n:
+            neighbours[i].append(h)
+            neighbours[h].append(i)
+    distance, queue = {i: 0 for i in entity}, deque(entity)
+    while queue:
+        i = queue.popleft()
+        for j in neighbours[i]:
+            if j not in distance:
+                distance[j] = distance[i] + 1
+                queue.append(j)
+    for i, d in distance.items():
+        if d:
+            flags[i, min(d, 4) - 1] = 1.0
+    ancestor, seen = heads[head], set()
+    while 0 <= ancestor < n and ancestor not in seen:
+        flags[ancestor, 4] = 1.0
+        seen.add(ancestor)
+        ancestor = heads[ancestor]
+    relation = relations[head].split(":")[0]
+    flags[:, 5 + (SYNTAX_RELATIONS.index(relation) if relation in SYNTAX_RELATIONS else len(SYNTAX_RELATIONS))] = 1.0
+    return flags
+
+
 # --- sklearn member ---------------------------------------------------------------------------
 
 
@@ -301,10 +368,10 @@ TAGS = ("PERSON", "ORGANIZATION", "COUNTRY", "NATIONALITY", "PROFESSION")
 
 
 def encode_batch(mentions: list[Mention], window: int = 0, mask_entity: bool = False, others: bool = False,
-                 tags: bool = False) -> tuple[np.ndarray, ...]:
+                 tags: bool = False, syntax: bool = False) -> tuple[np.ndarray, ...]:
     """Mentions as padded arrays (vectors, flags, position, mask): navec vectors; flags (known,
-    capitalised, entity[, other entity][, the entity's type, one-hot on every token]); the clipped
-    distance to the entity. `window` keeps only the tokens within that many of the entity (0: the
+    capitalised, entity[, other entity][, the entity's type, one-hot on every token][, `syntax_flags`]);
+    the clipped distance to the entity. `window` keeps only the tokens within that many of the entity (0: the
     whole sentence); `mask_entity` blanks the entity's own vectors, so the model judges the context
     rather than who the entity is. Per mention only slices are copied: the rest is whole-batch."""
     contexts = [context(m) for m in mentions]
@@ -319,7 +386,7 @@ def encode_batch(mentions: list[Mention], window: int = 0, mask_entity: bool = F
     distance = np.where(at < first[:, None], at - first[:, None], np.maximum(0, at - last[:, None] + 1))
     position = (np.minimum(np.maximum(distance, -MAX_DISTANCE), MAX_DISTANCE) + MAX_DISTANCE) * mask
     vectors = np.zeros((len(mentions), length, NAVEC_DIM), np.float32)
-    flags = np.zeros((len(mentions), length, 3 + others + len(TAGS) * tags), np.float32)
+    flags = np.zeros((len(mentions), length, flag_count(others, tags, syntax)), np.float32)
     for i, (mention, ctx, a, b) in enumerate(zip(mentions, contexts, lo.tolist(), hi.tolist())):
         matrix, known = matrices[ctx.words]
         vectors[i, :b - a], flags[i, :b - a, 0], flags[i, :b - a, 1] = matrix[a:b], known[a:b], ctx.caps[a:b]
@@ -327,11 +394,18 @@ def encode_batch(mentions: list[Mention], window: int = 0, mask_entity: bool = F
             flags[i, :b - a, 3] = ctx.other[a:b]
         if tags and mention.tag in TAGS:
             flags[i, :b - a, 3 + others + TAGS.index(mention.tag)] = 1.0
+        if syntax:
+            flags[i, :b - a, 3 + others + len(TAGS) * tags:] = syntax_flags(mention)[a:b]
     at_entity = (distance == 0) & mask
     flags[..., 2] = at_entity
     if mask_entity:
         vectors[at_entity] = 0.0
     return vectors, flags, position.astype(np.int64), mask
+
+
+def flag_count(others: bool = False, tags: bool = False, syntax: bool = False) -> int:
+    """Flag columns per token: known, capitalised, entity [, other entity][, type one-hot][, syntax]."""
+    return 3 + bool(others) + len(TAGS) * bool(tags) + SYNTAX_FLAGS * bool(syntax)
 
 
 def encode(mention: Mention, **options) -> dict[str, np.ndarray]:
@@ -410,18 +484,18 @@ class TorchMember:
                  position_dim: int = 24, dropout: float = 0.4, runs: int = 1, seed: int = 0,
                  threads: int = 2, packed: bool = False, arch: str = "lstm", project: int = 0,
                  window: int = 0, mask_entity: bool = False, others: bool = False, tags: bool = False,
-                 distil: bool = False, decay: bool = False) -> None:
+                 distil: bool = False, decay: bool = False, syntax: bool = False) -> None:
         self.params = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "hidden": hidden,
                        "position_dim": position_dim, "dropout": dropout, "runs": runs, "seed": seed,
                        "threads": threads, "packed": packed, "arch": arch, "project": project,
                        "window": window, "mask_entity": mask_entity, "others": others, "tags": tags,
-                       "distil": distil, "decay": decay}
+                       "distil": distil, "decay": decay, "syntax": syntax}
 
     def _network(self):
         p = self.params
         return build_network(p["hidden"], p["position_dim"], p["dropout"], p.get("packed", False),
                              p.get("arch", "lstm"), p.get("project", 0),
-                             3 + bool(p.get("others")) + len(TAGS) * bool(p.get("tags")))
+                             flag_count(p.get("others", False), p.get("tags", False), p.get("syntax", False)))
 
     def _tensors(self, mentions: list[Mention]):
         """A batch as the network's inputs (torch tensors)."""
@@ -429,7 +503,7 @@ class TorchMember:
 
         p = self.params
         arrays = encode_batch(mentions, p.get("window", 0), p.get("mask_entity", False), p.get("others", False),
-                              p.get("tags", False))
+                              p.get("tags", False), p.get("syntax", False))
         return tuple(torch.from_numpy(a) for a in arrays)
 
     def _length(self, mention: Mention) -> int:

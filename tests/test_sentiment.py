@@ -306,3 +306,29 @@ def test_navec_matrix_matches_navec_word_by_word():
         vector = navec().get(word)
         assert found == (vector is not None)
         np.testing.assert_allclose(row, vector if vector is not None else np.zeros(300))
+
+
+def test_syntax_flags_place_each_token_in_the_entitys_tree():
+    from pipeline.sentiment import SYNTAX_RELATIONS, context, syntax_flags
+
+    text = "Россия резко осудила удар Израиля по Ирану."
+    mention = Mention(text, text.index("Израиля"), text.index("Израиля") + len("Израиля"), "COUNTRY")
+    words, flags = context(mention).words, syntax_flags(mention)
+    row = dict(zip(words, flags.tolist()))
+    assert row["удар"][0] == 1 and row["удар"][4] == 1        # the entity's head: one edge, governs it
+    assert row["осудила"][1] == 1 and row["осудила"][4] == 1  # two edges up, governs it
+    assert row["ирану"][1] == 1 and row["ирану"][4] == 0      # two edges away, a sibling's dependent
+    assert not any(row["израиля"][:5])                        # the entity itself
+    assert (flags[:, 5 + SYNTAX_RELATIONS.index("nmod")] == 1).all()
+
+
+def test_torch_member_with_syntax_flags_trains_and_predicts():
+    from pipeline.sentiment import TorchMember
+
+    mentions = [Mention("Россия резко осудила удар Израиля по Ирану.", 26, 33, "COUNTRY"),
+                Mention("Президент Франции похвалил Германию.", 27, 35, "COUNTRY"),
+                Mention("Делегация Китая прибыла в Москву.", 10, 15, "COUNTRY")] * 4
+    member = TorchMember(arch="gru", hidden=8, project=8, window=4, packed=True, others=True, tags=True,
+                         syntax=True, epochs=1, runs=1, threads=1).fit(mentions, [-1, 1, 0] * 4)
+    proba = member.predict_proba(mentions[:3])
+    assert proba.shape == (3, 3) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)

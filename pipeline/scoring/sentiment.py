@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-DEFAULT_MODEL = "models/sentiment/v2"
+DEFAULT_MODEL = "models/sentiment/v3"
 
 
 def evaluate(gold: list[int], pred: list[int]) -> dict:

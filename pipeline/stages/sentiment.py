@@ -53,7 +53,7 @@ class Sentiment(Stage):
     requires = ("sents", "entities")
     assigns = ("sentiment",)
 
-    def __init__(self, model: str = "models/sentiment/v2", backend: str = "ensemble", **params) -> None:
+    def __init__(self, model: str = "models/sentiment/v3", backend: str = "ensemble", **params) -> None:
         from .. import paths
         from ..sentiment import SentimentModel
 

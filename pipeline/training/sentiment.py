@@ -15,7 +15,7 @@ DEFAULT_CONFIG = "configs/sentiment.toml"
 
 def command(
     config: str = typer.Option(DEFAULT_CONFIG, help="training configuration (TOML)"),
-    output: str = typer.Option("models/sentiment/v2", help="model folder to write (a new version)"),
+    output: str = typer.Option("models/sentiment/v4", help="model folder to write (a new version)"),
     seed: int = typer.Option(-1, help="random seed; -1 takes the config's"),
     backend: str = typer.Option("default", help="default: the config's members; hf: fine-tune --base-model"),
     base_model: str = typer.Option("", help="local Hugging Face checkpoint folder (backend hf)"),
@@ -210,6 +210,19 @@ def build_meta(folder, settings, seed, backend, base_model, member_names, metric
     }
 
 
+def holdout_percent(meta: dict) -> int:
+    return round(100 * meta.get("config", {}).get("train", {}).get("holdout", 0.15))
+
+
+def shipped_training(train: dict) -> str:
+    """What the shipped members (the scores above) were trained on."""
+    share = round(100 * train.get("holdout", 0.15))
+    if train.get("refit"):
+        return (f"The shipped members were refit on all of train after the offsets were tuned on a {share} % holdout "
+                "(the ablation rows below are the holdout-trained fits).")
+    return f"The shipped members were trained on train minus a {share} % holdout, on which the offsets were tuned."
+
+
 def notes_section(notes: list[str]) -> list[str]:
     """The config's [card] notes (how the configuration was chosen, and on what) as a card section."""
     if not notes:
@@ -237,9 +250,12 @@ def model_card(meta: dict) -> str:
         *[f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | {r['support']} |"
           for name, r in dev["per_class"].items()],
         "",
+        shipped_training(meta.get("config", {}).get("train", {})),
+        "",
         "## What each idea gives (dev F1_PN)",
         "",
-        "Rows are trained on train minus a 15 % holdout; offsets are tuned on that holdout, never on dev.",
+        f"Rows are trained on train minus a {holdout_percent(meta)} % holdout; offsets are tuned on that holdout, "
+        "never on dev.",
         "",
         "| variant | argmax | + tuned offsets |",
         "|---|---|---|",
