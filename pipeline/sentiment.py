@@ -9,9 +9,9 @@ train (F1_PN rewards recall on the rare positive/negative classes) and saves/loa
     model.predict([Mention("Россия осудила удар.", 0, 6, "COUNTRY")])   # -> array([-1])
 
 Members: `sklearn` (entity-aware sparse features + navec, logistic regression), `torch` (a BiLSTM,
-BiGRU or CNN over navec with entity-relative position embeddings; v2 is one BiGRU distilled from
-three seeds), `hf` (a fine-tuned transformer, see pipeline/hf.py). navec is never saved into a
-model folder: it is loaded from natasha's wheel.
+BiGRU or CNN over navec with entity-relative position embeddings, optionally slovnet syntax flags;
+v2 and v3 are one BiGRU distilled from three seeds), `hf` (a fine-tuned transformer, see
+pipeline/hf.py). navec is never saved into a model folder: it is loaded from natasha's wheel.
 """
 from __future__ import annotations
 
@@ -189,8 +189,6 @@ def sentence_tree(text: str, spans: tuple[tuple[int, int], ...] = ()) -> tuple[t
 def syntax_flags(mention: Mention) -> np.ndarray:
     """(tokens, SYNTAX_FLAGS): each token's tree distance to the entity (one-hot 1, 2, 3, 4+), whether
     it governs the entity (directly or not), and the entity head's relation on every token."""
-    from collections import deque
-
     ctx = context(mention)
     heads, relations = sentence_tree(mention.text, mention.tokens)
     n = len(ctx.words)
@@ -199,9 +197,22 @@ def syntax_flags(mention: Mention) -> np.ndarray:
         return flags
     entity = range(ctx.entity[0], min(ctx.entity[1], n))
     head = next((i for i in entity if heads[i] not in entity), entity[0])
-    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for i, d in tree_distances(heads, entity).items():
+        if d:
+            flags[i, min(d, 4) - 1] = 1.0
+    flags[governors(heads, head), 4] = 1.0
+    relation = relations[head].split(":")[0]
+    flags[:, 5 + (SYNTAX_RELATIONS.index(relation) if relation in SYNTAX_RELATIONS else len(SYNTAX_RELATIONS))] = 1.0
+    return flags
+
+
+def tree_distances(heads: tuple[int, ...], entity: range) -> dict[int, int]:
+    """Edges from each token to the nearest entity token, the tree read as undirected."""
+    from collections import deque
+
+    neighbours: list[list[int]] = [[] for _ in heads]
     for i, h in enumerate(heads):
-        if 0 <= h < n:
+        if 0 <= h < len(heads):
             neighbours[i].append(h)
             neighbours[h].append(i)
     distance, queue = {i: 0 for i in entity}, deque(entity)
@@ -211,17 +222,17 @@ def syntax_flags(mention: Mention) -> np.ndarray:
             if j not in distance:
                 distance[j] = distance[i] + 1
                 queue.append(j)
-    for i, d in distance.items():
-        if d:
-            flags[i, min(d, 4) - 1] = 1.0
-    ancestor, seen = heads[head], set()
-    while 0 <= ancestor < n and ancestor not in seen:
-        flags[ancestor, 4] = 1.0
-        seen.add(ancestor)
-        ancestor = heads[ancestor]
-    relation = relations[head].split(":")[0]
-    flags[:, 5 + (SYNTAX_RELATIONS.index(relation) if relation in SYNTAX_RELATIONS else len(SYNTAX_RELATIONS))] = 1.0
-    return flags
+    return distance
+
+
+def governors(heads: tuple[int, ...], token: int) -> list[int]:
+    """The token's head, its head's head, ... up to the root (a cycle, which slovnet never makes, stops it)."""
+    chain: list[int] = []
+    head = heads[token]
+    while 0 <= head < len(heads) and head not in chain:
+        chain.append(head)
+        head = heads[head]
+    return chain
 
 
 # --- sklearn member ---------------------------------------------------------------------------
