@@ -1,9 +1,8 @@
 """Fitted scikit-learn text models applied at the cost of their arithmetic.
 
 `TfidfVectorizer.transform` and `LogisticRegression.predict_proba` re-validate their input on every
-call (parameter checks, dataframe detection through narwhals, finiteness): on this project's 2-core
-machine about 0.4 ms per call, more than the counting itself for one news document. The stages call
-them once per document, so `tfidf_transform` and `regression_proba` compute the same matrices from the
+call (parameter checks, dataframe detection through narwhals, finiteness), which for one news
+document costs more than the counting itself. The stages call them once per document, so `tfidf_transform` and `regression_proba` compute the same matrices from the
 fitted attributes; tests/test_linear.py holds them equal to sklearn's own calls.
 """
 from __future__ import annotations

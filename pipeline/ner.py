@@ -51,8 +51,7 @@ def navec_matrix(words: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
 def navec_tables():
     """navec's word → row dict and product-quantisation tables, the codebooks flattened for np.take.
 
-    The dict itself, not `Vocab.get`: that method's two lookups per word cost a third of a topic
-    document's navec time."""
+    The dict itself, not `Vocab.get`, which looks each word up twice."""
     embeddings = navec()
     pq = embeddings.pq
     offsets = np.arange(pq.qdim, dtype=np.int64) * pq.codes.shape[1]

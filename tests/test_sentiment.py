@@ -332,3 +332,14 @@ def test_torch_member_with_syntax_flags_trains_and_predicts():
                          syntax=True, epochs=1, runs=1, threads=1).fit(mentions, [-1, 1, 0] * 4)
     proba = member.predict_proba(mentions[:3])
     assert proba.shape == (3, 3) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+
+
+def test_offsets_ceiling_is_at_least_any_fixed_offsets_score():
+    from pipeline.sentiment import decide, f1_pn
+
+    gold = [1, -1, 0, 0, 1, -1]
+    # positives are under-confident: argmax misses them, an offset on the positive class recovers them
+    proba = np.array([[0.1, 0.5, 0.4], [0.6, 0.3, 0.1], [0.1, 0.8, 0.1],
+                      [0.2, 0.7, 0.1], [0.1, 0.55, 0.35], [0.5, 0.4, 0.1]])
+    plain = f1_pn(gold, decide(np.log(proba), [0.0, 0.0, 0.0]))
+    assert plain < 1.0 and scoring.offsets_ceiling(proba, gold) == 1.0
