@@ -724,9 +724,13 @@ class SentimentModel:
     def predict_scored(self, mentions: list[Mention]) -> tuple[np.ndarray, np.ndarray]:
         """Labels (-1/0/1) and the averaged probability of each chosen label."""
         proba = self.predict_proba(mentions)
-        labels = decide(np.log(np.clip(proba, 1e-9, 1)), self.offsets)
+        labels = self.labels(proba)
         columns = [LABELS.index(label) for label in labels]
         return labels, proba[np.arange(len(labels)), columns]
+
+    def labels(self, proba: np.ndarray) -> np.ndarray:
+        """Labels (-1/0/1) of averaged probabilities, the model's offsets applied."""
+        return decide(np.log(np.clip(proba, 1e-9, 1)), self.offsets)
 
     def predict(self, mentions: list[Mention]) -> np.ndarray:
         return self.predict_scored(mentions)[0]

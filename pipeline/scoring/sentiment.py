@@ -56,16 +56,14 @@ def command(
 
     import time
 
-    import numpy as np
-
-    from ..sentiment import decide, mentions_from_frame
+    from ..sentiment import mentions_from_frame
 
     frame = rusentne.read_tsv(data) if data else rusentne.load("dev").to_pandas()
     predictor = load_model(model, backend)
     gold = [int(x) for x in frame["label"]]
     started = time.perf_counter()
     proba = predictor.predict_proba(mentions_from_frame(frame))
-    pred = decide(np.log(np.clip(proba, 1e-9, 1)), predictor.offsets)
+    pred = predictor.labels(proba)
     metrics = evaluate(gold, [int(x) for x in pred])
     metrics["rows_per_second"] = round(len(frame) / (time.perf_counter() - started), 1)
     metrics["f1_pn_offsets_tuned_here"] = offsets_ceiling(proba, gold)

@@ -214,10 +214,10 @@ def holdout_percent(meta: dict) -> int:
     return round(100 * meta.get("config", {}).get("train", {}).get("holdout", 0.15))
 
 
-def shipped_training(train: dict) -> str:
+def shipped_training(meta: dict) -> str:
     """What the shipped members (the scores above) were trained on."""
-    share = round(100 * train.get("holdout", 0.15))
-    if train.get("refit"):
+    share = holdout_percent(meta)
+    if meta.get("config", {}).get("train", {}).get("refit"):
         return (f"The shipped members were refit on all of train after the offsets were tuned on a {share} % holdout "
                 "(the ablation rows below are the holdout-trained fits).")
     return f"The shipped members were trained on train minus a {share} % holdout, on which the offsets were tuned."
@@ -250,7 +250,7 @@ def model_card(meta: dict) -> str:
         *[f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | {r['support']} |"
           for name, r in dev["per_class"].items()],
         "",
-        shipped_training(meta.get("config", {}).get("train", {})),
+        shipped_training(meta),
         "",
         "## What each idea gives (dev F1_PN)",
         "",
