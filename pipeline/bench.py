@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 
+# the trained classifiers whose cost issue #5 bounds against the rest of the pipeline
+CLASSIFIER_STAGES = ("topics", "sentiment", "dyads")
+
+
 def documents(folder: Path, limit: int | None) -> list[tuple[str, str]]:
     from .ingest import directory_sources, read
 
@@ -141,10 +145,6 @@ def run_bench(folder: Path, limit: int | None = None, config: Path | None = None
     if share is not None:
         lines.append(f"classifiers ({', '.join(CLASSIFIER_STAGES)}) add {100 * share:.1f} % to the other stages' time")
     return "\n".join(lines)
-
-
-# the trained classifiers whose cost issue #5 bounds against the rest of the pipeline
-CLASSIFIER_STAGES = ("topics", "sentiment", "dyads")
 
 
 def classifier_share(stage_ms: dict[str, float]) -> float | None:

@@ -691,6 +691,16 @@ def decide(logp: np.ndarray, offsets: list[float]) -> np.ndarray:
     return np.array(LABELS)[(logp + np.array(offsets)).argmax(axis=1)]
 
 
+def decide_proba(proba: np.ndarray, offsets: list[float]) -> np.ndarray:
+    """`decide` on probabilities (log-probabilities floored at 1e-9)."""
+    return decide(np.log(np.clip(proba, 1e-9, 1)), offsets)
+
+
+def tuned_f1_pn(proba: np.ndarray, gold: list[int]) -> float:
+    """F1_PN of `proba` with the offsets tuned on `gold` itself: the best any recalibration reaches."""
+    return f1_pn(gold, decide_proba(proba, tune_offsets(proba, gold)))
+
+
 class SentimentModel:
     """Members averaged with weights, then per-class log-offsets; one folder on disk."""
 
@@ -730,7 +740,7 @@ class SentimentModel:
 
     def labels(self, proba: np.ndarray) -> np.ndarray:
         """Labels (-1/0/1) of averaged probabilities, the model's offsets applied."""
-        return decide(np.log(np.clip(proba, 1e-9, 1)), self.offsets)
+        return decide_proba(proba, self.offsets)
 
     def predict(self, mentions: list[Mention]) -> np.ndarray:
         return self.predict_scored(mentions)[0]

@@ -25,14 +25,12 @@ def command(
     import sys
     import time
 
-    import numpy as np
-
     from corpora import rusentne
 
     from .. import paths
     from ..config import read_toml
     from ..scoring.sentiment import evaluate
-    from ..sentiment import SentimentModel, decide, mentions_from_frame, tune_offsets
+    from ..sentiment import SentimentModel, decide_proba, mentions_from_frame, tune_offsets
 
     started = time.time()
     settings = read_toml(paths.resolve(config))
@@ -51,8 +49,8 @@ def command(
 
     def scores(proba, offsets) -> dict:
         gold = list(dev["label"])
-        return {"dev_f1_pn_argmax": round(f1_pn_of(gold, decide(np.log(np.clip(proba, 1e-9, 1)), [0, 0, 0])), 4),
-                "dev_f1_pn_offsets": round(f1_pn_of(gold, decide(np.log(np.clip(proba, 1e-9, 1)), offsets)), 4)}
+        return {"dev_f1_pn_argmax": round(f1_pn_of(gold, decide_proba(proba, [0, 0, 0])), 4),
+                "dev_f1_pn_offsets": round(f1_pn_of(gold, decide_proba(proba, offsets)), 4)}
 
     held_m, dev_m, held_gold = mentions_from_frame(held), mentions_from_frame(dev), list(held["label"])
     table = []
@@ -114,9 +112,7 @@ def tune_weights(held_p: list, gold: list[int], steps: int = 4) -> list[float]:
     """Member weights (a grid on the simplex) whose mean, with tuned offsets, scores best on the holdout."""
     import itertools
 
-    import numpy as np
-
-    from ..sentiment import decide, tune_offsets
+    from ..sentiment import tuned_f1_pn
 
     best = (-1.0, [1.0] * len(held_p))
     for raw in itertools.product(range(steps + 1), repeat=len(held_p)):
@@ -124,8 +120,7 @@ def tune_weights(held_p: list, gold: list[int], steps: int = 4) -> list[float]:
             continue
         weights = [w / steps for w in raw]
         proba = sum(w * p for w, p in zip(weights, held_p))
-        logp = np.log(np.clip(proba, 1e-9, 1))
-        score = f1_pn_of(gold, decide(logp, tune_offsets(proba, gold)))
+        score = tuned_f1_pn(proba, gold)
         if score > best[0]:
             best = (score, weights)
     return best[1]
